@@ -1,0 +1,1 @@
+"""Personalized fashion recommender pipeline."""

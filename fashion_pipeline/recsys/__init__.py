@@ -1,0 +1,1 @@
+"""Recommender logic: interactions, splits, models, metrics. Pure: no Dagster, no file paths."""

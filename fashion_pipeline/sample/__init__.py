@@ -1,0 +1,1 @@
+"""A generator that writes a realistic sample in exactly the real raw formats."""
