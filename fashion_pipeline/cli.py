@@ -35,12 +35,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     home = _ensure_dagster_home()
     from fashion_pipeline.defs.resources import FashionData
-    from fashion_pipeline.sample.generate import generate_sample
-    from fashion_pipeline.sample.writers import REVIEWS_FILE
+    from fashion_pipeline.sample.generate import generate_sample, sample_is_current
 
     data = FashionData.from_env()
     raw_dir = Path(data.reviews_path).parent
-    if not os.environ.get("FASHION_RAW_DIR") and not (raw_dir / REVIEWS_FILE).exists():
+    uses_sample = not any(os.environ.get(v) for v in ("FASHION_RAW_DIR", "FASHION_REVIEWS"))
+    if uses_sample and not sample_is_current(raw_dir):
         print(f"generating the built-in sample in {raw_dir} ...")
         generate_sample(raw_dir, scale="small", seed=0)
 

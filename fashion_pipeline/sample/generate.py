@@ -60,6 +60,15 @@ def generate_sample(out_dir: str | Path, scale: str = "small", seed: int = 0, **
     return summary
 
 
+def sample_is_current(out_dir: str | Path, scale: str = "small", seed: int = 0) -> bool:
+    """True when `out_dir` holds a sample written with today's generator settings."""
+    manifest = Path(out_dir) / "sample.json"
+    if not manifest.exists():
+        return False
+    written = json.loads(manifest.read_text())
+    return written.get("seed") == seed and written.get("config") == _jsonable(config_for(scale))
+
+
 def _jsonable(cfg: SampleConfig) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(cfg).items()}
 

@@ -24,23 +24,17 @@ def decode_json_lines(path: Path, lines: list[bytes], schema: dict[str, pl.DataT
     Fields missing from a line become null; fields of the wrong type become null (the caller's
     validation then names the field); lines that are not JSON objects are rejected here.
     """
-    texts, numbers, rejects_n, rejects_r, rejects_raw = [], [], [], [], []
-    for i, raw in enumerate(lines, start=1):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            rejects_n.append(i)
-            rejects_r.append("not UTF-8 text")
-            rejects_raw.append(raw.decode("utf-8", "replace"))
-            continue
-        if not text.strip():
-            rejects_n.append(i)
-            rejects_r.append("empty line")
-            rejects_raw.append(text)
-            continue
-        texts.append(text)
-        numbers.append(i)
-    frame = pl.DataFrame({C.LINE_NUMBER: numbers, RAW: texts}, schema={C.LINE_NUMBER: pl.Int64, RAW: pl.Utf8})
+    frame = pl.DataFrame({
+        C.LINE_NUMBER: pl.int_range(1, len(lines) + 1, eager=True, dtype=pl.Int64),
+        RAW: _as_text(lines),  # null where the bytes are not UTF-8
+    })
+    not_utf8 = frame[RAW].is_null()
+    empty = ~not_utf8 & (frame[RAW].str.strip_chars() == "")
+    bad = frame.filter(not_utf8 | empty)
+    rejects_n = bad[C.LINE_NUMBER].to_list()
+    rejects_r = ["not UTF-8 text" if t is None else "empty line" for t in bad[RAW].to_list()]
+    rejects_raw = [lines[n - 1].decode("utf-8", "replace") for n in rejects_n]
+    frame = frame.filter(~(not_utf8 | empty))
     struct = pl.Struct(schema)
     try:
         decoded = frame[RAW].str.json_decode(struct)
@@ -52,6 +46,19 @@ def decode_json_lines(path: Path, lines: list[bytes], schema: dict[str, pl.DataT
         rejects_raw += bad[2]
     rejects = make_rejects(path, rejects_n, rejects_r, rejects_raw).sort(C.LINE_NUMBER)
     return table, rejects
+
+
+def _as_text(lines: list[bytes]) -> pl.Series:
+    try:
+        return pl.Series(RAW, lines, dtype=pl.Binary).cast(pl.Utf8)
+    except pl.exceptions.PolarsError:  # some line is not UTF-8: find which, line by line
+        texts = []
+        for line in lines:
+            try:
+                texts.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(None)
+        return pl.Series(RAW, texts, dtype=pl.Utf8)
 
 
 def _decode_line_by_line(frame: pl.DataFrame, schema: dict[str, pl.DataType]):

@@ -112,3 +112,13 @@ def test_real_2018_amazon_fashion_file():
     assert result.rows.select(C.USER_ID, C.TIMESTAMP, C.REVIEW_TEXT).n_unique() == len(result.rows)
     assert result.rows[C.USER_ID].n_unique() == len({r["reviewerID"] for r in raw})
     assert result.rows[C.RATING].is_between(1, 5).all()
+
+
+def test_empty_and_non_utf8_lines_are_rejected(tmp_path):
+    good = [_line(reviewerID=f"A{i}").encode() for i in range(4)]
+    path = tmp_path / "mixed.json"
+    path.write_bytes(b"\n".join([good[0], b"", good[1], b"\xff\xfe{bad bytes}", good[2], good[3]]) + b"\n")
+    result = read_reviews(path)
+    assert result.rows[C.LINE_NUMBER].to_list() == [1, 3, 5, 6]
+    assert dict(zip(result.rejects[C.LINE_NUMBER].to_list(), result.rejects[C.REASON].to_list())) == {
+        2: "empty line", 4: "not UTF-8 text"}
