@@ -11,6 +11,10 @@ from pathlib import Path
 from fashion_pipeline import paths
 
 
+# Dagster's console logger at WARNING: the demo prints its own summary; failures still show.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def _ensure_dagster_home() -> Path:
     """Runs started here land in the project's DAGSTER_HOME, so `dagster dev` shows them."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home())))
@@ -51,7 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"materializing every asset (runs recorded in DAGSTER_HOME={home}) ...")
     start = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("all_assets_job").execute_in_process(instance=instance)
+        result = defs.resolve_job_def("all_assets_job").execute_in_process(instance=instance, run_config=QUIET)
     if not result.success:
         print("the run failed; see the log above", file=sys.stderr)
         return 1

@@ -1,0 +1,60 @@
+"""Multi-layer perceptron over concatenated user and item embeddings (the NCF "MLP" tower)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from fashion_pipeline.recsys.training import TrainConfig
+
+
+class MLP(nn.Module):
+    def __init__(self, n_users: int, n_items: int, layers: tuple[int, ...], dropout: float = 0.0):
+        super().__init__()
+        if layers[0] % 2:
+            raise ValueError(f"the first layer ({layers[0]}) is the concatenation of two embeddings: make it even")
+        self.user = nn.Embedding(n_users, layers[0] // 2)
+        self.item = nn.Embedding(n_items, layers[0] // 2)
+        nn.init.normal_(self.user.weight, std=0.01)
+        nn.init.normal_(self.item.weight, std=0.01)
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(layers[:-1], layers[1:]))
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(layers[-1], 1)
+
+    def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([self.user(users), self.item(items)], dim=-1)
+        for layer in self.hidden:
+            x = self.dropout(torch.relu(layer(x)))
+        return x
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(users, items)).squeeze(-1)
+
+    def features_all_items(self, users: torch.Tensor, item_chunk: int = 4096) -> torch.Tensor:
+        """(B, n_items, last layer) tower outputs for every item, without materializing the
+        concatenation: the first layer splits into a user part and an item part that add."""
+        first = self.hidden[0]
+        half = self.user.embedding_dim
+        user_part = self.user(users) @ first.weight[:, :half].T  # (B, h1)
+        outs = []
+        for start in range(0, self.item.num_embeddings, item_chunk):
+            item_w = self.item.weight[start:start + item_chunk]
+            x = torch.relu(user_part[:, None, :] + (item_w @ first.weight[:, half:].T + first.bias)[None])
+            for layer in self.hidden[1:]:
+                x = torch.relu(layer(x))
+            outs.append(x)
+        return torch.cat(outs, dim=1)
+
+    def score_users(self, users: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features_all_items(users)).squeeze(-1)
+
+
+@dataclass
+class MLPConfig:
+    # Tower widths; the first is the concatenated user+item embedding, halving each layer as in
+    # the paper. Chosen on validation NDCG@10.
+    layers: tuple[int, ...] = (128, 64, 32)
+    dropout: float = 0.0
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=0.002))
