@@ -74,9 +74,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     failed = [c.check_name for c in checks if not c.passed]
     print(f"  checks: {len(checks) - len(failed)} of {len(checks)} passed" + (f" (failed: {failed})" if failed else ""))
     _print_peek(data.warehouse_path)
+    _print_sample_user(data.warehouse_path)
     print(f"\nLook at it:\n  make ui            # Dagster UI on http://127.0.0.1:3000\n"
           "  .venv/bin/fashion-pipeline query \"SELECT title, count(*) AS n FROM interaction_details GROUP BY ALL ORDER BY n DESC LIMIT 5\"")
     return 0 if not failed else 1
+
+
+def _print_sample_user(warehouse: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        user = conn.execute("SELECT reviewer_id FROM interactions GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+        bought = conn.execute("SELECT title FROM interaction_details WHERE reviewer_id = ? "
+                              "ORDER BY unix_review_time DESC LIMIT 3", [user]).fetchall()
+    print(f"\nUser {user} recently bought: " + "; ".join(t for (t,) in bought))
+    cmd_recommend(argparse.Namespace(user=user, k=10, warehouse=str(warehouse)))
 
 
 def _print_peek(warehouse: Path) -> None:
@@ -105,6 +117,68 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recommend(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from fashion_pipeline.defs.resources import FashionData
+
+    warehouse = Path(args.warehouse or FashionData.from_env().warehouse_path)
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` first")
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "user_recommendations" not in tables:
+            raise FileNotFoundError(f"{warehouse} has no user_recommendations yet: materialize it (make demo)")
+        rows = conn.execute(
+            "SELECT rank, asin, score, model, title FROM user_recommendation_details "
+            "WHERE reviewer_id = ? AND rank <= ? ORDER BY rank", [args.user, args.k]).fetchall()
+        if rows:
+            print(f"User {args.user}'s top-{len(rows)} recommendation ({rows[0][3]}):")
+            for rank, asin, score, _, title in rows:
+                print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{score:.3f}]")
+            return 0
+        popular = conn.execute(
+            "SELECT asin, any_value(title), count(*) AS n FROM interaction_details "
+            "GROUP BY asin ORDER BY n DESC, asin LIMIT ?", [args.k]).fetchall()
+    print(f"User {args.user} is not in the training data, so here are the most popular items instead:")
+    for rank, (asin, title, n) in enumerate(popular, start=1):
+        print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{n} buyers]")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from fashion_pipeline.recsys.evaluation import leave_last_out
+    from fashion_pipeline.recsys.experiment import MODEL_NAMES, run_protocol
+    from fashion_pipeline.recsys.interactions import build_interactions
+    from fashion_pipeline.sources.reviews import read_reviews
+
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODEL_NAMES]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(MODEL_NAMES)}")
+    reviews = read_reviews(args.reviews)
+    print(f"{args.reviews}: {reviews.stats}", file=sys.stderr)
+    interactions = build_interactions(reviews.rows)
+    split = leave_last_out(interactions)
+    results, _ = run_protocol(split, names, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    report = {
+        "dataset": {"users": split.n_users, "items": split.n_items, "interactions": len(interactions)},
+        "protocol": "leave-last-out by time; full ranking unless the key says sampled (99 fixed negatives); "
+                    "test metrics from a refit on train + validation",
+        "models": {name: results[name] for name in names if name in results},
+    }
+    text = json.dumps(report, indent=2, default=float)
+    if args.out:
+        from fashion_pipeline.sources.atomic import write_bytes
+
+        write_bytes(text.encode(), args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fashion-pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sql")
     p.add_argument("--warehouse", help="default: data/warehouse.duckdb")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("recommend", help="print a user's top-K recommendations from the warehouse")
+    p.add_argument("--user", required=True, help="a reviewerID")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--warehouse", help="default: data/warehouse.duckdb")
+    p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014- or 2018-format review file")
+    p.add_argument("--reviews", required=True, type=Path)
+    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf")
+    p.add_argument("--out", type=Path, help="also write the JSON here")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="generate the sample if absent and materialize every asset")
     p.set_defaults(func=cmd_demo)

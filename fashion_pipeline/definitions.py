@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import dagster as dg
 
+from fashion_pipeline.defs.champion import champion_beats_popularity, champion_model
 from fashion_pipeline.defs.checks import CHECKS
 from fashion_pipeline.defs.ingestion import interactions, products, reviews
 from fashion_pipeline.defs.raw import RAW_SPECS
 from fashion_pipeline.defs.resources import FashionData, build_resources
+from fashion_pipeline.defs.models import MODEL_ASSETS, interaction_splits
+from fashion_pipeline.defs.recommendations import user_recommendations
 from fashion_pipeline.defs.warehouse import warehouse
 
-ASSETS = [*RAW_SPECS, reviews, products, interactions, warehouse]
+ASSETS = [*RAW_SPECS, reviews, products, interactions, warehouse, interaction_splits, *MODEL_ASSETS,
+          champion_model, user_recommendations]
 
 # Everything computable, with its checks: what `fashion-pipeline demo` runs.
 all_assets_job = dg.define_asset_job("all_assets_job", selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
 
 
-def build_definitions(data: FashionData | None = None) -> dg.Definitions:
-    return dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[all_assets_job], resources=build_resources(data))
+def build_definitions(data: FashionData | None = None, mlruns_dir: str | None = None) -> dg.Definitions:
+    return dg.Definitions(assets=ASSETS, asset_checks=[*CHECKS, champion_beats_popularity], jobs=[all_assets_job],
+                          resources=build_resources(data, mlruns_dir))
 
 
 defs = build_definitions()

@@ -29,3 +29,13 @@ def small_sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
     generate_sample(out, scale="small", seed=0)
     return out
+
+
+@pytest.fixture(scope="session")
+def small_sample_split(small_sample):
+    from fashion_pipeline.recsys.evaluation import leave_last_out
+    from fashion_pipeline.recsys.interactions import build_interactions
+    from fashion_pipeline.sample.writers import REVIEWS_FILE
+    from fashion_pipeline.sources.reviews import read_reviews
+
+    return leave_last_out(build_interactions(read_reviews(small_sample / REVIEWS_FILE).rows))

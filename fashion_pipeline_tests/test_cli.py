@@ -1,5 +1,8 @@
+import json
 import subprocess
 import sys
+
+import duckdb
 
 from fashion_pipeline.cli import main
 from fashion_pipeline.sample.writers import DVBPR_FILE, INSHOP_DIR, METADATA_FILE, REVIEWS_FILE
@@ -18,7 +21,8 @@ def test_demo_then_query_in_a_fresh_project(tmp_path):
     demo = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "demo"], env=env,
                           capture_output=True, text=True, timeout=600)
     assert demo.returncode == 0, demo.stderr[-2000:]
-    assert "checks: 4 of 4 passed" in demo.stdout
+    assert "checks: 5 of 5 passed" in demo.stdout
+    assert "top-10 recommendation" in demo.stdout
     assert (tmp_path / "data" / "warehouse.duckdb").exists()
     assert (tmp_path / "dh" / "dagster.yaml").exists()
     query = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "query",
@@ -32,3 +36,38 @@ def test_unknown_scale_is_a_clear_error(tmp_path, capsys):
     except SystemExit as exc:
         assert exc.code == 2
     assert "invalid choice: 'huge'" in capsys.readouterr().err
+
+
+def test_recommend_known_and_unknown_users(tmp_path, capsys):
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("CREATE TABLE products AS SELECT 'B1' AS asin, 'Red Dress' AS title")
+        conn.execute("CREATE TABLE interactions AS SELECT 'U0' AS reviewer_id, 'B1' AS asin")
+        conn.execute("CREATE VIEW interaction_details AS SELECT * FROM interactions JOIN products USING (asin)")
+        conn.execute("CREATE TABLE user_recommendations AS SELECT 'U1' AS reviewer_id, 1 AS rank, 'B1' AS asin, "
+                     "0.9 AS score, 'gmf' AS model")
+        conn.execute("CREATE VIEW user_recommendation_details AS SELECT * FROM user_recommendations JOIN products USING (asin)")
+    assert main(["recommend", "--user", "U1", "--warehouse", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "User U1's top-1 recommendation (gmf)" in out and "B1  Red Dress" in out
+    assert main(["recommend", "--user", "NOPE", "--warehouse", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "not in the training data" in out and "B1  Red Dress  [1 buyers]" in out
+
+
+def test_evaluate_writes_the_agreed_json_shape(small_sample, tmp_path, capsys):
+    out = tmp_path / "metrics.json"
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "popularity,gmf",
+                 "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["dataset"] == {"users": 1200, "items": 500, "interactions": 8496}
+    assert set(report["models"]) == {"popularity", "gmf"}
+    for metrics in report["models"].values():
+        for key in ("hr@10", "ndcg@10", "recall@20", "ndcg@20", "hr@10_sampled", "ndcg@10_sampled", "fit_seconds"):
+            assert isinstance(metrics[key], float), key
+    assert "gmf [validation] epoch 1" in capsys.readouterr().err  # progress per model, per epoch
+
+
+def test_evaluate_rejects_unknown_models(small_sample, capsys):
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "knn"]) == 2
+    assert "unknown model(s) knn" in capsys.readouterr().err

@@ -72,6 +72,10 @@ class FashionData(dg.ConfigurableResource):
         return path
 
 
-def build_resources(data: FashionData | None = None) -> dict:
+def build_resources(data: FashionData | None = None, mlruns_dir: str | Path | None = None) -> dict:
+    from fashion_pipeline.defs.tracking import MLflowTracking
+
     data = data or FashionData.from_env()
-    return {"fashion_data": data, "warehouse": DuckDBResource(database=str(data.warehouse_path))}
+    tracking = MLflowTracking(mlruns_dir=str(mlruns_dir)) if mlruns_dir else MLflowTracking.for_project()
+    return {"fashion_data": data, "warehouse": DuckDBResource(database=str(data.warehouse_path)),
+            "mlflow_tracking": tracking}

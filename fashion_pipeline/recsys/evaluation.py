@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from fashion_pipeline import columns as C
 
 N_EVAL_NEGATIVES = 99
+STAGES = ("validation", "test", "serve")
 
 
 class Scorer(Protocol):
@@ -44,18 +45,19 @@ class Split:
     val_time: np.ndarray
     test_item: np.ndarray
     test_time: np.ndarray
-    negatives: np.ndarray  # (n_users, 99) fixed sampled-evaluation negatives
+    negatives: np.ndarray  # (n_users, 99) fixed sampled-evaluation negatives (fewer for tiny catalogues)
 
     def fit_data(self, stage: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(users, items, times) to fit on: train for 'validation', train + validation for 'test'."""
-        if stage == "validation":
-            return self.train_users, self.train_items, self.train_times
-        if stage != "test":
-            raise ValueError(f"stage must be 'validation' or 'test', not {stage!r}")
-        has_val = np.flatnonzero(self.val_item >= 0)
-        return (np.concatenate([self.train_users, has_val]),
-                np.concatenate([self.train_items, self.val_item[has_val]]),
-                np.concatenate([self.train_times, self.val_time[has_val]]))
+        """(users, items, times) to fit on: train for 'validation', train + validation for
+        'test', and every interaction for 'serve' (the model that makes recommendations)."""
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
+        parts = [(self.train_users, self.train_items, self.train_times)]
+        for held_out, item, when in (("test", self.val_item, self.val_time), ("serve", self.test_item, self.test_time)):
+            if STAGES.index(stage) >= STAGES.index(held_out):
+                has = np.flatnonzero(item >= 0)
+                parts.append((has, item[has], when[has]))
+        return tuple(np.concatenate(arrays) for arrays in zip(*parts))
 
     def targets(self, stage: str) -> np.ndarray:
         return self.val_item if stage == "validation" else self.test_item
@@ -101,7 +103,10 @@ def leave_last_out(interactions: pl.DataFrame, seed: int = 0) -> Split:
         train_times=train[C.TIMESTAMP].to_numpy().astype(np.int64),
         val_item=per_user(val, C.ITEM_IDX, -1), val_time=per_user(val, C.TIMESTAMP, 0),
         test_item=per_user(test, C.ITEM_IDX, -1), test_time=per_user(test, C.TIMESTAMP, 0),
-        negatives=sample_unseen(users, items, n_users, n_items, N_EVAL_NEGATIVES, np.random.default_rng(seed)),
+        # 99 negatives; fewer only for a catalogue too small to hold 99 unseen items per user
+        negatives=sample_unseen(users, items, n_users, n_items,
+                                min(N_EVAL_NEGATIVES, n_items - int(np.bincount(users).max())),
+                                np.random.default_rng(seed)),
     )
 
 

@@ -100,6 +100,39 @@ def fit(name: str, split: Split, stage: str, configs: ModelConfigs, epochs: int 
                   time.perf_counter() - start, result.best_epoch, result.history)
 
 
+def fit_and_evaluate(name: str, split: Split, configs: ModelConfigs, pretrained: dict[str, dict[str, Fitted]],
+                     serve: bool = False, progress: Progress | None = None) -> tuple[dict, dict[str, Fitted]]:
+    """The protocol for one model: select on validation, refit on train + validation and report
+    test; with `serve`, refit once more on everything for making recommendations.
+
+    `pretrained[stage][name]` holds earlier models' fits per stage (NeuMF starts from them).
+    Returns the metrics and this model's fit per stage.
+    """
+    say = progress or (lambda msg: None)
+    say(f"{name}: fitting on train, selecting on validation ...")
+    fits = {"validation": fit(name, split, "validation", configs, pretrained=pretrained.get("validation"),
+                              progress=say)}
+    epochs = fits["validation"].best_epoch or None
+    val_metrics = evaluate(fits["validation"].scorer, split, "validation")
+    say(f"{name}: refitting on train + validation ({epochs or '-'} epochs) ...")
+    fits["test"] = fit(name, split, "test", configs, epochs=epochs, pretrained=pretrained.get("test"), progress=say)
+    test_metrics = evaluate(fits["test"].scorer, split, "test")
+    say(f"{name}: test ndcg@10 {test_metrics['ndcg@10']:.4f}, hr@10 {test_metrics['hr@10']:.4f}, "
+        f"sampled hr@10 {test_metrics['hr@10_sampled']:.4f}")
+    if serve:
+        say(f"{name}: refitting on every interaction for serving ...")
+        fits["serve"] = fit(name, split, "serve", configs, epochs=epochs, pretrained=pretrained.get("serve"),
+                            progress=say)
+    metrics = {
+        **{k: v for k, v in test_metrics.items() if k != "users"},
+        "fit_seconds": round(fits["test"].fit_seconds, 3),
+        "best_epoch": fits["validation"].best_epoch,
+        "validation": val_metrics,
+        "params": configs.params(name),
+    }
+    return metrics, fits
+
+
 def run_protocol(split: Split, names: list[str], configs: ModelConfigs | None = None,
                  progress: Progress | None = None) -> tuple[dict[str, dict], dict[str, Fitted]]:
     """Validation-selected, test-reported metrics for each model, and the test-stage fits.
@@ -107,27 +140,11 @@ def run_protocol(split: Split, names: list[str], configs: ModelConfigs | None = 
     NeuMF needs GMF and MLP: they are fitted (and reported) too when NeuMF is asked for.
     """
     configs = configs or ModelConfigs()
-    say = progress or (lambda msg: None)
     wanted = list(dict.fromkeys((["gmf", "mlp"] if "neumf" in names else []) + list(names)))
     wanted.sort(key=MODEL_NAMES.index)
-    results, val_fits, test_fits = {}, {}, {}
+    results, by_stage = {}, {"validation": {}, "test": {}}
     for name in wanted:
-        say(f"{name}: fitting on train, selecting on validation ...")
-        val_fit = fit(name, split, "validation", configs, pretrained=val_fits, progress=say)
-        val_fits[name] = val_fit
-        val_metrics = evaluate(val_fit.scorer, split, "validation")
-        say(f"{name}: refitting on train + validation ({val_fit.best_epoch or '-'} epochs) ...")
-        test_fit = fit(name, split, "test", configs, epochs=val_fit.best_epoch or None, pretrained=test_fits,
-                       progress=say)
-        test_fits[name] = test_fit
-        test_metrics = evaluate(test_fit.scorer, split, "test")
-        results[name] = {
-            **{k: v for k, v in test_metrics.items() if k != "users"},
-            "fit_seconds": round(test_fit.fit_seconds, 3),
-            "best_epoch": val_fit.best_epoch,
-            "validation": val_metrics,
-            "params": configs.params(name),
-        }
-        say(f"{name}: test ndcg@10 {test_metrics['ndcg@10']:.4f}, hr@10 {test_metrics['hr@10']:.4f}, "
-            f"sampled hr@10 {test_metrics['hr@10_sampled']:.4f}")
-    return results, test_fits
+        results[name], fits = fit_and_evaluate(name, split, configs, by_stage, progress=progress)
+        for stage, fitted in fits.items():
+            by_stage[stage][name] = fitted
+    return results, by_stage["test"]

@@ -1,6 +1,7 @@
 """The Dagster layer on the generated sample: every asset materializes and every check passes."""
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -14,7 +15,7 @@ from fashion_pipeline.sample.writers import REVIEWS_FILE
 
 
 def _run(data: FashionData):
-    defs = build_definitions(data)
+    defs = build_definitions(data, mlruns_dir=str(Path(data.data_dir).parent / "mlruns"))
     return defs.resolve_job_def("all_assets_job").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
@@ -24,9 +25,11 @@ def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
     result = _run(data)
     assert result.success
     made = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
-    assert made == {("reviews",), ("products",), ("interactions",), ("warehouse",)}
+    assert made == {("reviews",), ("products",), ("interactions",), ("warehouse",), ("interaction_splits",),
+                    ("popularity_model",), ("als_model",), ("gmf_model",), ("mlp_model",), ("neumf_model",),
+                    ("champion_model",), ("user_recommendations",)}
     checks = result.get_asset_check_evaluations()
-    assert len(checks) == 4 and all(c.passed for c in checks)
+    assert len(checks) == 5 and all(c.passed for c in checks)
 
     reviews = pl.read_parquet(data.parsed("reviews"))
     with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:

@@ -1,0 +1,58 @@
+"""The champion: the best model by validation NDCG@10, promoted only if it beats popularity."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from fashion_pipeline.defs.models import GROUP, MODEL_ASSETS, model_dir
+from fashion_pipeline.defs.resources import FashionData
+from fashion_pipeline.defs.tracking import MLflowTracking
+from fashion_pipeline.recsys.experiment import MODEL_NAMES
+from fashion_pipeline.recsys.persistence import write_json
+
+CANDIDATES = tuple(n for n in MODEL_NAMES if n != "popularity")
+
+
+def champion_path(fashion_data: FashionData) -> Path:
+    return Path(fashion_data.data_dir) / "models" / "champion.json"
+
+
+def choose_champion(metrics: dict[str, dict]) -> dict:
+    """Pick the candidate with the best validation NDCG@10 and compare it with popularity."""
+    best = max(CANDIDATES, key=lambda n: metrics[n]["validation"]["ndcg@10"])
+    best_val = metrics[best]["validation"]["ndcg@10"]
+    floor = metrics["popularity"]["validation"]["ndcg@10"]
+    return {"name": best, "validation_ndcg@10": best_val, "popularity_validation_ndcg@10": floor,
+            "beats_popularity": best_val > floor, "mlflow_run_id": metrics[best]["mlflow_run_id"],
+            "test": {k: metrics[best][k] for k in ("hr@10", "ndcg@10", "recall@20", "ndcg@20")}}
+
+
+@dg.asset(deps=MODEL_ASSETS, group_name=GROUP, kinds={"mlflow"})
+def champion_model(fashion_data: FashionData, mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
+    """The model that serves recommendations; MLflow alias `champion` when it beats popularity."""
+    metrics = {n: json.loads((model_dir(fashion_data, n) / "metrics.json").read_text()) for n in MODEL_NAMES}
+    choice = choose_champion(metrics)
+    # A model that cannot beat "most popular first" is never promoted; the check below fails
+    # and blocks everything downstream of this asset.
+    choice["registry_version"] = mlflow_tracking.promote(choice["mlflow_run_id"], "model") if choice["beats_popularity"] else None
+    write_json(choice, champion_path(fashion_data))
+    table = "| model | validation ndcg@10 | test ndcg@10 | test hr@10 |\n|---|---:|---:|---:|\n" + "".join(
+        f"| {n} | {metrics[n]['validation']['ndcg@10']:.4f} | {metrics[n]['ndcg@10']:.4f} | {metrics[n]['hr@10']:.4f} |\n"
+        for n in MODEL_NAMES)
+    return dg.MaterializeResult(metadata={
+        "champion": choice["name"], "beats_popularity": choice["beats_popularity"],
+        "validation ndcg@10": round(choice["validation_ndcg@10"], 4),
+        "popularity validation ndcg@10": round(choice["popularity_validation_ndcg@10"], 4),
+        "registry_version": str(choice["registry_version"]),
+        "leaderboard": dg.MetadataValue.md(table),
+    })
+
+
+@dg.asset_check(asset=champion_model, blocking=True)
+def champion_beats_popularity(fashion_data: FashionData) -> dg.AssetCheckResult:
+    """Block promotion and recommendations when the best model is no better than popularity."""
+    choice = json.loads(champion_path(fashion_data).read_text())
+    return dg.AssetCheckResult(passed=bool(choice["beats_popularity"]), metadata={
+        "champion": choice["name"], "validation ndcg@10": choice["validation_ndcg@10"],
+        "popularity validation ndcg@10": choice["popularity_validation_ndcg@10"]})

@@ -1,0 +1,66 @@
+"""Per-user top-K recommendations from the champion, in Parquet and in the DuckDB warehouse."""
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from fashion_pipeline import columns as C
+from fashion_pipeline.defs.champion import champion_model, champion_path
+from fashion_pipeline.defs.models import GROUP, id_map_paths, model_dir, split_path
+from fashion_pipeline.defs.resources import FashionData
+from fashion_pipeline.defs.warehouse import warehouse
+from fashion_pipeline.recsys.persistence import load_fitted, load_split
+from fashion_pipeline.recsys.recommend import top_k
+from fashion_pipeline.sources.atomic import write_parquet
+
+RECOMMENDATIONS_VIEW = """
+CREATE OR REPLACE VIEW user_recommendation_details AS
+SELECT r.*, p.title, p.category, p.colour, p.pattern, p.occasion, p.price
+FROM user_recommendations r LEFT JOIN products p USING (asin)
+"""
+
+
+class RecommendationConfig(dg.Config):
+    k: int = 10  # recommendations per user
+
+
+def recommendation_table(fashion_data: FashionData, k: int) -> pl.DataFrame:
+    champion = json.loads(champion_path(fashion_data).read_text())
+    split = load_split(split_path(fashion_data))
+    fitted = load_fitted(champion["name"], "serve", model_dir(fashion_data, champion["name"]), split.n_users, split.n_items)
+    users = np.arange(split.n_users)
+    items, scores = top_k(fitted.scorer, users, split.seen_matrix("serve"), k=k)
+    maps = id_map_paths(fashion_data)
+    user_ids = pl.read_parquet(maps["users"]).sort(C.USER_IDX)[C.USER_ID].to_numpy()
+    item_ids = pl.read_parquet(maps["items"]).sort(C.ITEM_IDX)[C.ITEM_ID].to_numpy()
+    return pl.DataFrame({
+        C.USER_ID: np.repeat(user_ids, items.shape[1]),
+        "rank": np.tile(np.arange(1, items.shape[1] + 1), len(users)).astype(np.int32),
+        C.ITEM_ID: item_ids[items.ravel()],
+        "score": scores.ravel(),
+        "model": champion["name"],
+        "created_at": datetime.now(timezone.utc).replace(microsecond=0),
+    })
+
+
+@dg.asset(deps=[champion_model, warehouse], group_name=GROUP, kinds={"parquet", "duckdb"})
+def user_recommendations(config: RecommendationConfig, fashion_data: FashionData,
+                         warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Top-K unseen items for every user, from the champion trained on every interaction."""
+    table = recommendation_table(fashion_data, config.k)
+    path = write_parquet(table, Path(fashion_data.data_dir) / "recommendations" / "user_recommendations.parquet")
+    with warehouse.get_connection() as conn:
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute("CREATE OR REPLACE TABLE user_recommendations AS SELECT * FROM read_parquet(?)", [str(path)])
+        conn.execute(RECOMMENDATIONS_VIEW)
+        conn.execute("COMMIT")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(table), "users": table[C.USER_ID].n_unique(),
+        "model": table["model"][0], "distinct items recommended": table[C.ITEM_ID].n_unique(),
+        "path": dg.MetadataValue.path(str(path)),
+    })
