@@ -35,4 +35,8 @@ class GMF(nn.Module):
 class GMFConfig:
     # Predictive factors (embedding size); chosen on validation NDCG@10 (benchmarks/ncf_benchmark.py).
     factors: int = 64
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=0.002, weight_decay=0.0))
+    # 16 negatives per positive instead of the paper's 4: on the small sample validation NDCG@10
+    # rose from 0.059 to 0.088 (popularity: 0.055); full ranking rewards many negatives.
+    # A small L2 (1e-5) helped; 1e-4 collapsed the embeddings.
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        lr=0.005, weight_decay=1e-5, batch_size=1024, negatives=16, patience=5))

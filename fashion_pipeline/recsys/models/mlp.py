@@ -57,4 +57,6 @@ class MLPConfig:
     # the paper. Chosen on validation NDCG@10.
     layers: tuple[int, ...] = (128, 64, 32)
     dropout: float = 0.0
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=0.002))
+    # Same sampling as GMF; the tower is more sensitive to the learning rate (0.005 was worse).
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        lr=0.002, batch_size=1024, negatives=16, patience=5))
