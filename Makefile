@@ -7,7 +7,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export MLFLOW_DISABLE_TELEMETRY := true
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: install demo test test-fast ui benchmark clean
+.PHONY: install demo test test-fast ui mlflow-ui benchmark clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ test-fast: install
 ui: install
 	@echo "Dagster UI: open http://127.0.0.1:3000"
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+mlflow-ui: install
+	@echo "MLflow UI: open http://127.0.0.1:5000"
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db --host 127.0.0.1 --port 5000
 
 benchmark: install
 	$(BIN)/python benchmarks/ingestion_benchmark.py
