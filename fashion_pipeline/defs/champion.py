@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from fashion_pipeline.defs.models import GROUP, MODEL_ASSETS, model_dir
+from fashion_pipeline.defs.models import FOLLOW_UPSTREAM, GROUP, MODEL_ASSETS, model_dir
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.recsys.experiment import MODEL_NAMES
@@ -28,7 +28,7 @@ def choose_champion(metrics: dict[str, dict]) -> dict:
             "test": {k: metrics[best][k] for k in ("hr@10", "ndcg@10", "recall@20", "ndcg@20")}}
 
 
-@dg.asset(deps=MODEL_ASSETS, group_name=GROUP, kinds={"mlflow"})
+@dg.asset(deps=MODEL_ASSETS, group_name=GROUP, kinds={"mlflow"}, automation_condition=FOLLOW_UPSTREAM)
 def champion_model(fashion_data: FashionData, mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
     """The model that serves recommendations; MLflow alias `champion` when it beats popularity."""
     metrics = {n: json.loads((model_dir(fashion_data, n) / "metrics.json").read_text()) for n in MODEL_NAMES}

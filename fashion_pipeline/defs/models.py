@@ -40,7 +40,12 @@ def id_map_paths(fashion_data: FashionData) -> dict[str, Path]:
     return {"users": base / "user_ids.parquet", "items": base / "item_ids.parquet"}
 
 
-@dg.asset(deps=[interactions], group_name=GROUP, kinds={"numpy"})
+# Downstream of ingestion, assets follow by declarative automation: when the raw-reviews sensor
+# re-ingests, the split, the models, the champion and the recommendations update in turn.
+FOLLOW_UPSTREAM = dg.AutomationCondition.eager()
+
+
+@dg.asset(deps=[interactions], group_name=GROUP, kinds={"numpy"}, automation_condition=FOLLOW_UPSTREAM)
 def interaction_splits(fashion_data: FashionData) -> dg.MaterializeResult:
     """Leave-last-out train/validation/test by time, and 99 fixed negatives per user."""
     table = pl.read_parquet(fashion_data.parsed("interactions"))
@@ -109,7 +114,7 @@ def train_model(name: str, context: dg.AssetExecutionContext, config: TrainingCo
 
 def _model_asset(name: str, description: str, deps: list):
     @dg.asset(name=f"{name}_model", deps=deps, group_name=GROUP, kinds={"pytorch" if name in ("gmf", "mlp", "neumf") else "numpy", "mlflow"},
-              description=description)
+              description=description, automation_condition=FOLLOW_UPSTREAM)
     def _asset(context: dg.AssetExecutionContext, config: TrainingConfig, fashion_data: FashionData,
                mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
         return train_model(name, context, config, fashion_data, mlflow_tracking)

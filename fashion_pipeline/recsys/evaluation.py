@@ -74,12 +74,16 @@ def user_item_matrix(users, items, n_users, n_items, values=None) -> sp.csr_matr
     return m
 
 
-def leave_last_out(interactions: pl.DataFrame, seed: int = 0) -> Split:
-    """Split an interactions table (user_idx, item_idx, timestamp, line_number)."""
+def leave_last_out(interactions: pl.DataFrame, seed: int = 0, n_users: int | None = None,
+                   n_items: int | None = None) -> Split:
+    """Split an interactions table (user_idx, item_idx, timestamp, line_number).
+
+    `n_users`/`n_items` keep the global index space when the table is a subset (a season).
+    """
     df = interactions.select(C.USER_IDX, C.ITEM_IDX, C.TIMESTAMP, C.LINE_NUMBER).sort(
         C.USER_IDX, C.TIMESTAMP, C.LINE_NUMBER)
-    n_users = int(df[C.USER_IDX].max()) + 1
-    n_items = int(df[C.ITEM_IDX].max()) + 1
+    n_users = n_users or int(df[C.USER_IDX].max()) + 1
+    n_items = n_items or int(df[C.ITEM_IDX].max()) + 1
     df = df.with_columns(
         pl.int_range(pl.len()).reverse().over(C.USER_IDX).alias("from_end"),
         pl.len().over(C.USER_IDX).alias("n"),
