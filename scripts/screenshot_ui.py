@@ -2,19 +2,17 @@
 
     .venv/bin/python scripts/screenshot_ui.py http://127.0.0.1:3000 docs/images/asset_graph.png
 
-Needs `dagster dev` running (make ui) and `pip install playwright` (no browser download: it
-drives the system Chromium).
+Needs `dagster dev` running (make ui); playwright (a dev dependency) drives the system Chromium
+and downloads no browser.
 """
 
 from __future__ import annotations
 
 import sys
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from fashion_pipeline_tests.browser import CHROMIUM_ARGS, dismiss_dialogs
 GROUPS = ("warehouse", "ingestion", "raw")
 # the header of a group node: the nearest ancestor of its title that spans the node's width
 _NODE_RECT = ("e => { let n = e; while (n && n.getBoundingClientRect().width < 180) n = n.parentElement;"
@@ -26,10 +24,7 @@ def screenshot(base_url: str, out: str, groups=GROUPS, zoom_out: int = 3) -> Non
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 900})
         page.goto(base_url + "/asset-groups", wait_until="networkidle")
-        try:  # the first visit shows a "join the community" dialog a moment after loading
-            page.get_by_role("button", name="Skip").click(timeout=8000)
-        except PlaywrightTimeout:
-            pass
+        dismiss_dialogs(page)
         page.wait_for_timeout(1000)
         for group in groups:  # groups start collapsed; the chevron at a node's right end opens it
             title = page.locator(f'[data-tooltip="{group}"]').last
