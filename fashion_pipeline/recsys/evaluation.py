@@ -195,3 +195,30 @@ def evaluate(model: Scorer, split: Split, stage: str, users: np.ndarray | None =
     metrics["hr@10_sampled"], metrics["ndcg@10_sampled"] = s["hr@10"], s["ndcg@10"]
     metrics["users"] = int(len(users))
     return metrics
+
+
+def evaluate_period(model: Scorer, seen: sp.csr_matrix, future: sp.csr_matrix, k: int = 10,
+                    batch_size: int = 1024) -> dict[str, float]:
+    """How well top-K from `model` predicts what each user bought in a later period.
+
+    `seen` (users x items) is what the model could know; `future` holds each user's purchases
+    in the period, already-seen items removed. Users without future purchases are skipped.
+    HR@K: share of users with a hit; Recall@K: hits / purchases; NDCG@K with binary gains.
+    """
+    from fashion_pipeline.recsys.recommend import top_k
+
+    future = future.tocsr()
+    users = np.flatnonzero(np.diff(future.indptr) > 0)
+    if len(users) == 0:
+        return {f"hr@{k}": 0.0, f"recall@{k}": 0.0, f"ndcg@{k}": 0.0, "users": 0}
+    items, _ = top_k(model, users, seen, k=k, batch_size=batch_size)
+    hits = np.asarray(future[np.repeat(users, items.shape[1]), items.ravel()]).reshape(items.shape) > 0
+    n_future = np.diff(future.indptr)[users]
+    discounts = 1.0 / np.log2(np.arange(2, items.shape[1] + 2))
+    ideal = np.cumsum(discounts)[np.minimum(n_future, items.shape[1]) - 1]
+    return {
+        f"hr@{k}": float(hits.any(axis=1).mean()),
+        f"recall@{k}": float((hits.sum(axis=1) / n_future).mean()),
+        f"ndcg@{k}": float(((hits * discounts).sum(axis=1) / ideal).mean()),
+        "users": int(len(users)),
+    }

@@ -88,3 +88,18 @@ def test_evaluate_perfect_and_hopeless_models():
     assert m["hr@10"] == 1.0 and m["ndcg@10"] == 1.0 and m["hr@10_sampled"] == 1.0
     m = evaluate(FixedScores(np.zeros_like(perfect)), split, "test")  # all ties: nothing earned
     assert m["hr@10"] == 0.0 and m["hr@10_sampled"] == 0.0
+
+
+def test_evaluate_period_on_hand_made_purchases():
+    from fashion_pipeline.recsys.evaluation import evaluate_period, user_item_matrix
+
+    scores = np.tile(np.arange(20, 0, -1, dtype=np.float32), (3, 1))  # item 0 best, then 1, ...
+    seen = user_item_matrix(np.array([0, 1]), np.array([0, 0]), 3, 20)  # users 0, 1 own item 0
+    future = user_item_matrix(np.array([0, 0, 1, 2]), np.array([1, 15, 12, 3]), 3, 20)
+    m = evaluate_period(FixedScores(scores), seen, future, k=10)
+    # user 0: top-10 = items 1..10, hit at rank 1 of 2 purchases; user 1: none;
+    # user 2 (nothing seen): top-10 = items 0..9, hit at rank 4 of 1 purchase
+    assert m["users"] == 3
+    assert m["hr@10"] == pytest.approx(2 / 3)
+    assert m["recall@10"] == pytest.approx((0.5 + 0 + 1) / 3)
+    assert m["ndcg@10"] == pytest.approx((1 / (1 + 1 / np.log2(3)) + 0 + 1 / np.log2(5)) / 3)

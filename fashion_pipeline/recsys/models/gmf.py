@@ -25,6 +25,10 @@ class GMF(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(users, items)).squeeze(-1)
 
+    def l2_penalty(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """Mean squared norm of the embeddings this batch uses."""
+        return (self.user(users).pow(2).sum(-1) + self.item(items).pow(2).sum(-1)).mean()
+
     def score_users(self, users: torch.Tensor) -> torch.Tensor:
         """(len(users), n_items) logits: one matrix product."""
         weighted = self.user(users) * self.out.weight  # (B, f)
@@ -37,6 +41,8 @@ class GMFConfig:
     factors: int = 64
     # 16 negatives per positive instead of the paper's 4: on the small sample validation NDCG@10
     # rose from 0.059 to 0.088 (popularity: 0.055); full ranking rewards many negatives.
-    # A small L2 (1e-5) helped; 1e-4 collapsed the embeddings.
+    # L2 0.01 on the embeddings each batch uses (validation NDCG@10 0.093; 1e-3: 0.073; 3e-2:
+    # 0.065), not Adam weight decay, which shrinks every row a batch does not touch at full
+    # speed: with 12,000 users a decay of 1e-5 collapsed all scores to a constant.
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        lr=0.005, weight_decay=1e-5, batch_size=1024, negatives=16, patience=5))
+        lr=0.005, l2=0.01, batch_size=1024, negatives=16, patience=5))

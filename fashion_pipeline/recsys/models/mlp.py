@@ -32,6 +32,9 @@ class MLP(nn.Module):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(users, items)).squeeze(-1)
 
+    def l2_penalty(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return (self.user(users).pow(2).sum(-1) + self.item(items).pow(2).sum(-1)).mean()
+
     def features_all_items(self, users: torch.Tensor, item_chunk: int = 4096) -> torch.Tensor:
         """(B, n_items, last layer) tower outputs for every item, without materializing the
         concatenation: the first layer splits into a user part and an item part that add."""
@@ -59,4 +62,4 @@ class MLPConfig:
     dropout: float = 0.0
     # Same sampling as GMF; the tower is more sensitive to the learning rate (0.005 was worse).
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        lr=0.002, batch_size=1024, negatives=16, patience=5))
+        lr=0.002, l2=1e-3, batch_size=1024, negatives=16, patience=5))

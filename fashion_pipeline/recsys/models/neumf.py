@@ -37,6 +37,9 @@ class NeuMF(nn.Module):
         x = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)
         return self.out(x).squeeze(-1)
 
+    def l2_penalty(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.gmf.l2_penalty(users, items) + self.mlp.l2_penalty(users, items)
+
     def score_users(self, users: torch.Tensor) -> torch.Tensor:
         f = self.gmf.user.embedding_dim
         w_gmf, w_mlp = self.out.weight[0, :f], self.out.weight[0, f:]
@@ -50,6 +53,6 @@ class NeuMFConfig:
     # Weight of the GMF tower in the fused output layer at initialisation (the paper's alpha).
     alpha: float = 0.5
     # Pretrained towers need a gentle fine-tune: a smaller learning rate than from scratch.
-    # On the small sample this reached validation NDCG@10 0.098 against GMF's 0.088.
+    # On the small sample: validation NDCG@10 0.106 against GMF's 0.093 (L2 1e-3: 0.104).
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        lr=0.0005, batch_size=1024, negatives=16, patience=3))
+        lr=0.0005, l2=0.01, batch_size=1024, negatives=16, patience=3))
