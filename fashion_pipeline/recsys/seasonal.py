@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 import polars as pl
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.recsys.seasons import SEASONS, season_of, season_start
+from fashion_pipeline.recsys.seasons import next_season, season_of, season_start
 
 
 @dataclass(frozen=True)
@@ -23,23 +23,12 @@ class SeasonalConfig:
 
 
 def season_keys(first: date, last: date) -> list[str]:
-    """Every season label from the one containing `first` to the one containing `last`."""
-    keys, year, idx = [], *_year_and_index(season_of(first))
+    """Every season label from the one containing `first` to the one containing `last`, in order."""
+    keys = [season_of(first)]
     end = season_of(last)
-    while True:
-        key = f"{year}-{SEASONS[idx]}"
-        keys.append(key)
-        if key == end:
-            return keys
-        idx = (idx + 1) % 4
-        # seasons run winter (Dec) -> spring -> summer -> autumn, and winter starts a new year label
-        if idx == 0:
-            year += 1
-
-
-def _year_and_index(key: str) -> tuple[int, int]:
-    year, name = key.split("-")
-    return int(year), SEASONS.index(name)
+    while keys[-1] != end:
+        keys.append(next_season(keys[-1]))
+    return keys
 
 
 def day_start_seconds(d: date) -> int:
@@ -49,8 +38,8 @@ def day_start_seconds(d: date) -> int:
 def seasonal_training_rows(interactions: pl.DataFrame, key: str, cfg: SeasonalConfig = SeasonalConfig()) -> pl.DataFrame:
     """The interactions the model for season `key` may learn from."""
     start = day_start_seconds(season_start(key))
-    year, idx = _year_and_index(key)
-    name = SEASONS[idx]
+    year_text, name = key.split("-")
+    year = int(year_text)
     earlier_same = pl.col(C.SEASON).str.ends_with(f"-{name}") & (pl.col(C.TIMESTAMP) < start)
     if cfg.same_season_years is not None:
         oldest = f"{year - cfg.same_season_years}-{name}"

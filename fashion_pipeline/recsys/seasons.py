@@ -28,6 +28,13 @@ def season_expr(timestamp_s: pl.Expr) -> pl.Expr:
     return pl.format("{}-{}", year, name)
 
 
+def next_season(label: str) -> str:
+    """The season after `label`: "2013-autumn" -> "2013-winter" -> "2014-spring"."""
+    year, name = label.split("-")
+    following = {"winter": "spring", "spring": "summer", "summer": "autumn", "autumn": "winter"}[name]
+    return f"{int(year) + (name == 'winter')}-{following}"
+
+
 def season_start(label: str) -> date:
     """First day of a season label: "2013-winter" -> 2013-12-01."""
     year, name = label.split("-")

@@ -4,7 +4,8 @@ import polars as pl
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.interactions import build_interactions, core_violations
-from fashion_pipeline.recsys.seasons import season_expr, season_of, season_start
+from fashion_pipeline.recsys.seasonal import season_keys
+from fashion_pipeline.recsys.seasons import next_season, season_expr, season_of, season_start
 
 
 def _ts(y, m, d):
@@ -48,3 +49,11 @@ def test_core_violations_counts_users_and_items_below_k():
     inter = pl.DataFrame({C.USER_IDX: [0, 0, 0, 1], C.ITEM_IDX: [0, 1, 2, 0]})
     assert core_violations(inter, k=3) == {"users_below_k": 1, "items_below_k": 3}
     assert core_violations(inter, k=1) == {"users_below_k": 0, "items_below_k": 0}
+
+
+def test_season_keys_run_in_calendar_order():
+    keys = season_keys(date(2013, 1, 5), date(2014, 7, 1))
+    assert keys == ["2012-winter", "2013-spring", "2013-summer", "2013-autumn", "2013-winter",
+                    "2014-spring", "2014-summer"]
+    assert [season_start(k) for k in keys] == sorted(season_start(k) for k in keys)
+    assert next_season("2013-autumn") == "2013-winter" and next_season("2013-winter") == "2014-spring"
