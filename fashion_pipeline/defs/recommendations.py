@@ -13,7 +13,7 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.defs.champion import champion_model, champion_path
 from fashion_pipeline.defs.models import FOLLOW_UPSTREAM, GROUP, id_map_paths, model_dir, split_path
 from fashion_pipeline.defs.resources import FashionData
-from fashion_pipeline.defs.warehouse import warehouse
+from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL, warehouse
 from fashion_pipeline.recsys.persistence import load_fitted, load_split
 from fashion_pipeline.recsys.recommend import top_k
 from fashion_pipeline.sources.atomic import write_parquet
@@ -49,7 +49,7 @@ def recommendation_table(fashion_data: FashionData, k: int) -> pl.DataFrame:
 
 
 @dg.asset(deps=[champion_model, warehouse], group_name=GROUP, kinds={"parquet", "duckdb"},
-          automation_condition=FOLLOW_UPSTREAM)
+          automation_condition=FOLLOW_UPSTREAM, pool=WAREHOUSE_POOL)
 def user_recommendations(config: RecommendationConfig, fashion_data: FashionData,
                          warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Top-K unseen items for every user, from the champion trained on every interaction."""

@@ -15,6 +15,7 @@ from fashion_pipeline.defs.ingestion import interactions
 from fashion_pipeline.defs.models import id_map_paths, interaction_splits
 from fashion_pipeline.defs.partitions import season_partitions
 from fashion_pipeline.defs.resources import FashionData
+from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.recsys.evaluation import user_item_matrix
 from fashion_pipeline.recsys.persistence import save_fitted, write_json
@@ -120,7 +121,8 @@ def seasonal_model_beats_popularity(context: dg.AssetCheckExecutionContext,
         "popularity validation ndcg@10": info["popularity_validation_ndcg@10"]})
 
 
-@dg.asset(deps=[seasonal_model], partitions_def=season_partitions, group_name=GROUP, kinds={"duckdb"})
+@dg.asset(deps=[seasonal_model], partitions_def=season_partitions, group_name=GROUP, kinds={"duckdb"},
+          pool=WAREHOUSE_POOL)
 def seasonal_recommendations(context: dg.AssetExecutionContext, config: SeasonalModelConfig,
                              fashion_data: FashionData, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """What to show each user this season: top-K unseen items, rows tagged with the season."""

@@ -8,6 +8,9 @@ from fashion_pipeline.defs.ingestion import interactions, products, reviews
 from fashion_pipeline.defs.resources import FashionData
 
 TABLES = ("reviews", "products", "interactions")
+# DuckDB allows one writer: every asset that writes the warehouse runs in this pool, which a
+# deployment limits to one slot (`dagster instance concurrency set warehouse 1`).
+WAREHOUSE_POOL = "warehouse"
 INTERACTION_DETAILS_VIEW = """
 CREATE OR REPLACE VIEW interaction_details AS
 SELECT i.*, p.title, p.category, p.colour, p.pattern, p.occasion, p.brand, p.price
@@ -15,7 +18,7 @@ FROM interactions i LEFT JOIN products p USING (asin)
 """
 
 
-@dg.asset(deps=[reviews, products, interactions], group_name="warehouse", kinds={"duckdb"})
+@dg.asset(deps=[reviews, products, interactions], group_name="warehouse", kinds={"duckdb"}, pool=WAREHOUSE_POOL)
 def warehouse(fashion_data: FashionData, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """DuckDB tables reviews, products, interactions, rejects and the view interaction_details."""
     counts = {}
