@@ -11,8 +11,6 @@ reports counts and paths. Artifacts under the data folder:
   recommendations/similar_items.parquet   top-k visually similar items per item
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
