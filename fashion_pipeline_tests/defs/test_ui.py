@@ -75,6 +75,13 @@ def test_asset_graph_shows_the_assets_and_a_materialization(webserver, tmp_path)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 900})
+        # the asset graph: the project's groups, from raw files to recommendations
+        page.goto(webserver + "/asset-groups", wait_until="networkidle")
+        dismiss_dialogs(page)
+        for group in ("raw", "ingestion", "models", "seasonal", "warehouse"):
+            page.locator(f'[data-tooltip="{group}"]').first.wait_for(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "lineage.png"))
+        # the catalogue: every asset, and the materialization the command-line run made
         page.goto(webserver + "/assets", wait_until="networkidle")
         dismiss_dialogs(page)
         for asset in ("interactions", "gmf_model", "user_recommendations", "seasonal_model"):
