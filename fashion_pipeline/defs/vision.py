@@ -39,8 +39,8 @@ class DetectorDatasetConfig(dg.Config):
 
 class ClothingDetectorConfig(dg.Config):
     model: str = "yolo11n.yaml"  # an architecture yaml (from scratch) or a local .pt to fine-tune
-    epochs: int = 60
-    imgsz: int = 256
+    epochs: int = 15  # see fashion_pipeline.vision.detector.DetectorConfig for what was measured
+    imgsz: int = 128
     batch: int = 16
     device: str = "cpu"  # "0" = first CUDA GPU
     threads: int = 2

@@ -13,4 +13,7 @@ Pure functions and small classes: no Dagster, no MLflow. Modules, one job each:
   index        FAISS exact / approximate index with its id map, top-k similar items
   search       photo in -> detected garment -> similar items out
   image_eval   leave-one-out kNN precision on a folder of labelled photos
+  layout       where each artifact lives under data/
+  commands     what the `similar` and `image-eval` CLI commands do
+  runtime      torch thread limits
 """
