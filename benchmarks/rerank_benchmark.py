@@ -5,7 +5,9 @@ validation, refit on train + validation), then scales every re-ranking weight by
 reports on the test split: full-ranking HR@10 / NDCG@10 and repeat_rate, intra_list_diversity,
 coverage, novelty of the top-10 lists.
 
-    python benchmarks/rerank_benchmark.py [--model gmf] [--steps 0,0.25,0.5,0.75,1] [--out rerank.json]
+    python benchmarks/rerank_benchmark.py [--model gmf] [--steps 0,0.25,0.5,0.75,1] [--grid] [--out rerank.json]
+
+--grid also prints the validation-split grid the RerankConfig defaults were chosen from.
 
 Done-when (issue 6): at t = 1 the repeat rate is at most half of t = 0's while NDCG@10 drops by
 no more than 5%.
@@ -30,6 +32,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="gmf")
     parser.add_argument("--steps", default="0,0.25,0.5,0.75,1")
     parser.add_argument("--sample", type=Path, help="a generated sample folder (default: generate one)")
+    parser.add_argument("--grid", action="store_true", help="print the validation grid of weights too")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
@@ -38,7 +41,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     from fashion_pipeline.recsys.attributes import item_attributes
     from fashion_pipeline.recsys.evaluation import leave_last_out
-    from fashion_pipeline.recsys.experiment import run_protocol
+    from fashion_pipeline.recsys.experiment import ModelConfigs, fit_and_evaluate
     from fashion_pipeline.recsys.interactions import build_interactions
     from fashion_pipeline.recsys.rerank import RerankConfig, item_sense
     from fashion_pipeline.recsys.sense import item_ids_of, reranked, sense_report
@@ -61,9 +64,28 @@ def main(argv=None) -> int:
     attrs = item_attributes(products, colours)
     sense = item_sense(attrs, ids)
     start = time.perf_counter()
-    results, fits = run_protocol(split, [args.model], progress=lambda m: print(m, file=sys.stderr, flush=True))
+    # the protocol: select epochs on validation, refit on train + validation for test
+    configs = ModelConfigs()
+    fitted = {"validation": {}, "test": {}}
+    for name in (["gmf", "mlp"] if args.model == "neumf" else []) + [args.model]:  # NeuMF starts from both
+        _, fits = fit_and_evaluate(name, split, configs, fitted)
+        for stage, f in fits.items():
+            fitted[stage][name] = f
+    fitted = {stage: fitted[stage][args.model] for stage in fitted}
     print(f"fitted {args.model} in {time.perf_counter() - start:.0f}s", file=sys.stderr)
-    model = fits[args.model].scorer
+    if args.grid:
+        print(f"\nValidation grid (harmony_bonus {RerankConfig().harmony_bonus}):")
+        print("| repeat_penalty | diversity | NDCG@10 | change | repeat_rate |\n|---:|---:|---:|---:|---:|")
+        base_val = None
+        for p in (0.0, 0.1, 0.15, 0.2, 0.3):
+            for d in ((0.0,) if p == 0 else (0.0, 0.1, 0.2)):
+                cfg = RerankConfig(repeat_penalty=p, diversity=d) if p else RerankConfig().scaled(0)
+                m = sense_report(reranked(fitted["validation"].scorer, split, "validation", sense, cfg), split,
+                                 "validation", sense)
+                base_val = base_val or m["ndcg@10"]
+                print(f"| {p} | {d} | {m['ndcg@10']:.4f} | {(m['ndcg@10'] / base_val - 1) * 100:+.1f}% | "
+                      f"{m['repeat_rate']:.4f} |", flush=True)
+    model = fitted["test"].scorer
     rows = []
     for t in [float(s) for s in args.steps.split(",")]:
         config = RerankConfig().scaled(t)
