@@ -152,17 +152,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from fashion_pipeline.recsys.evaluation import leave_last_out
     from fashion_pipeline.recsys.experiment import MODEL_NAMES, run_protocol
     from fashion_pipeline.recsys.interactions import build_interactions
+    from fashion_pipeline.recsys.sense import RERANK_SUFFIX, split_rerank_names
     from fashion_pipeline.sources.reviews import read_reviews
 
-    names = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MODEL_NAMES]
+    base, names = split_rerank_names([m.strip() for m in args.models.split(",") if m.strip()])
+    unknown = [m for m in base if m not in MODEL_NAMES]
     if unknown:
-        raise ValueError(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(MODEL_NAMES)}")
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(MODEL_NAMES)} "
+                         f"(each also as <model>{RERANK_SUFFIX})")
+    if args.metadata is None and (args.images is not None or any(n.endswith(RERANK_SUFFIX) for n in names)):
+        raise ValueError(f"re-ranking (<model>{RERANK_SUFFIX}) and --images need the product metadata: pass --metadata PATH")
     reviews = read_reviews(args.reviews)
     print(f"{args.reviews}: {reviews.stats}", file=sys.stderr)
     interactions = build_interactions(reviews.rows)
     split = leave_last_out(interactions)
-    results, _ = run_protocol(split, names, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    results, fits = run_protocol(split, base, progress=say)
+    if args.metadata is not None:
+        from fashion_pipeline.recsys.rerank import item_sense
+        from fashion_pipeline.recsys.sense import add_sense_metrics, attributes_from_files, item_ids_of
+
+        ids = item_ids_of(interactions)
+        sense = item_sense(attributes_from_files(args.metadata, ids, args.images, say), ids)
+        results = add_sense_metrics(results, fits, names, split, sense, progress=say)
     report = {
         "dataset": {"users": split.n_users, "items": split.n_items, "interactions": len(interactions)},
         "protocol": "leave-last-out by time; full ranking unless the key says sampled (99 fixed negatives); "
@@ -203,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014- or 2018-format review file")
     p.add_argument("--reviews", required=True, type=Path)
-    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf")
+    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf",
+                   help="comma-separated; <model>+rerank (e.g. neumf+rerank) is that model re-ranked (needs --metadata)")
+    p.add_argument("--metadata", type=Path, help="product metadata: adds repeat_rate, intra_list_diversity, "
+                   "coverage, novelty for every model and allows <model>+rerank")
+    p.add_argument("--images", type=Path, help="item images (a DVBPR .npy or a folder of <asin>.jpg): "
+                   "colours measured on them fill in where titles name none")
     p.add_argument("--out", type=Path, help="also write the JSON here")
     p.set_defaults(func=cmd_evaluate)
 

@@ -71,3 +71,20 @@ def test_evaluate_writes_the_agreed_json_shape(small_sample, tmp_path, capsys):
 def test_evaluate_rejects_unknown_models(small_sample, capsys):
     assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "knn"]) == 2
     assert "unknown model(s) knn" in capsys.readouterr().err
+
+
+def test_evaluate_reports_beyond_accuracy_and_reranked_models(small_sample, tmp_path, capsys):
+    out = tmp_path / "metrics.json"
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "popularity,popularity+rerank",
+                 "--metadata", str(small_sample / METADATA_FILE), "--images", str(small_sample / DVBPR_FILE),
+                 "--out", str(out)]) == 0
+    models = json.loads(out.read_text())["models"]
+    assert set(models) == {"popularity", "popularity+rerank"}
+    for metrics in models.values():
+        for key in ("ndcg@10", "repeat_rate", "intra_list_diversity", "coverage", "novelty"):
+            assert isinstance(metrics[key], float), key
+    plain, reranked = models["popularity"], models["popularity+rerank"]
+    assert reranked["repeat_rate"] <= plain["repeat_rate"]
+    assert reranked["intra_list_diversity"] > plain["intra_list_diversity"]  # MMR spreads the list
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "gmf+rerank"]) == 2
+    assert "--metadata" in capsys.readouterr().err
