@@ -1,6 +1,6 @@
 """Fashion-sense re-ranking on the sample: from no re-ranking to full re-ranking.
 
-Fits the champion-type model (GMF by default, --model) under the protocol (selected on
+Fits the champion-type model (NeuMF, the sample demo's champion, by default; --model) under the protocol (selected on
 validation, refit on train + validation), then scales every re-ranking weight by t = 0 .. 1 and
 reports on the test split: full-ranking HR@10 / NDCG@10 and repeat_rate, intra_list_diversity,
 coverage, novelty of the top-10 lists.
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="gmf")
+    parser.add_argument("--model", default="neumf", help="the sample demo's champion is NeuMF")
     parser.add_argument("--steps", default="0,0.25,0.5,0.75,1")
     parser.add_argument("--sample", type=Path, help="a generated sample folder (default: generate one)")
     parser.add_argument("--grid", action="store_true", help="print the validation grid of weights too")

@@ -50,6 +50,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     import dagster as dg
     from fashion_pipeline.definitions import build_definitions
+    from fashion_pipeline.defs.sense import write_demo_report
 
     defs = build_definitions(data)
     print(f"materializing every asset (runs recorded in DAGSTER_HOME={home}) ...")
@@ -75,6 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  checks: {len(checks) - len(failed)} of {len(checks)} passed" + (f" (failed: {failed})" if failed else ""))
     _print_peek(data.warehouse_path)
     _print_sample_user(data.warehouse_path)
+    print(f"\nA picture of that user's purchases and recommendations: {write_demo_report(data)}")
     print(f"\nLook at it:\n  make ui            # Dagster UI on http://127.0.0.1:3000\n"
           "  .venv/bin/fashion-pipeline query \"SELECT title, count(*) AS n FROM interaction_details GROUP BY ALL ORDER BY n DESC LIMIT 5\"")
     return 0 if not failed else 1
@@ -122,6 +124,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     from fashion_pipeline.defs.resources import FashionData
 
+    if getattr(args, "occasion", None) or getattr(args, "no_rerank", False):
+        return _recommend_live(args)
     warehouse = Path(args.warehouse or FashionData.from_env().warehouse_path)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` first")
@@ -143,6 +147,31 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     print(f"User {args.user} is not in the training data, so here are the most popular items instead:")
     for rank, (asin, title, n) in enumerate(popular, start=1):
         print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{n} buyers]")
+    return 0
+
+
+def _recommend_live(args: argparse.Namespace) -> int:
+    """--occasion / --no-rerank: computed now from the champion instead of read from the table."""
+    from fashion_pipeline.defs.resources import FashionData
+    from fashion_pipeline.defs.sense import live_recommendations
+
+    model, rows = live_recommendations(FashionData.from_env(), args.user, args.k, args.occasion, not args.no_rerank)
+    if not rows:
+        print(f"User {args.user} is not in the training data (or nothing is left for occasion {args.occasion!r}).")
+        return 0
+    how = ", ".join(x for x in (args.occasion, "not re-ranked" if args.no_rerank else "re-ranked") if x)
+    print(f"User {args.user}'s top-{len(rows)} recommendation ({model}, {how}):")
+    for rank, asin, score, title, reason in rows:
+        print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{score:.3f}]  {reason}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from fashion_pipeline.defs.resources import FashionData
+    from fashion_pipeline.defs.sense import write_user_report_files
+
+    png, page = write_user_report_files(FashionData.from_env(), args.user, args.out, k=args.k)
+    print(f"wrote {png}\nwrote {page}")
     return 0
 
 
@@ -211,7 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, help="a reviewerID")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--warehouse", help="default: data/warehouse.duckdb")
+    p.add_argument("--occasion", choices=("casual", "formal", "sport", "party"),
+                   help="only items for this occasion (computed now from the champion model)")
+    p.add_argument("--no-rerank", action="store_true", help="the champion's own order, without fashion-sense re-ranking")
     p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("report", help="write a PNG and an HTML page of a user's purchases and recommendations")
+    p.add_argument("--user", required=True, help="a reviewerID")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--out", type=Path, help="folder (default: data/reports)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014- or 2018-format review file")
     p.add_argument("--reviews", required=True, type=Path)

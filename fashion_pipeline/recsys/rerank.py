@@ -261,9 +261,10 @@ def reasons(result: Reranked, config: RerankConfig) -> np.ndarray:
         "colour": np.asarray(("",) + COLOUR_NAMES, dtype=object)[flat["harmony_colour"] + 1],
         "variety": flat["variety"],
     })
-    parts = [pl.format("model rank {}", pl.col("rank"))]
-    if config.occasion:
-        parts.append(pl.lit(f"for {config.occasion}"))
+    if config.occasion:  # ranks count only that occasion's items
+        parts = [pl.format(f"model rank {{}} among {config.occasion} items", pl.col("rank"))]
+    else:
+        parts = [pl.format("model rank {}", pl.col("rank"))]
     if config.harmony_bonus:
         parts.append(pl.when(pl.col("kind") == "neutral").then(pl.lit("neutral colour, goes with anything"))
                      .when(pl.col("kind") != "").then(pl.format("{} to your recent {}", pl.col("kind"), pl.col("colour"))))

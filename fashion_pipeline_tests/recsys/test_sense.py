@@ -138,3 +138,17 @@ def test_intra_list_diversity_coverage_novelty():
     popularity = np.array([4, 2, 1, 0])
     expected = np.mean([-np.log2(4 / 8), -np.log2(2 / 8), -np.log2(4 / 8), -np.log2(1 / 8), -np.log2(1 / 8)])
     assert ev.novelty(lists, popularity, 8) == pytest.approx(expected)
+
+
+def test_reranked_scorer_ranks_like_the_reranker():
+    from fashion_pipeline.recsys.recommend import top_k
+    from fashion_pipeline.recsys.rerank import RerankedScorer
+
+    _, _, sense, history, model = setup()
+    users = np.arange(6)
+    config = RerankConfig(candidates=20, diversity=0.3, harmony_bonus=0.2, repeat_penalty=0.5)
+    expected = recommend(model, users, history, sense, config, k=10).items
+    got, _ = top_k(RerankedScorer(model, history, sense, config), users, history.seen, k=10)
+    assert (got == expected).all()
+    off = RerankedScorer(model, history, sense, config.scaled(0.0))
+    assert np.array_equal(off.score(users), model.score(users))
