@@ -28,6 +28,16 @@ def test_demo_then_query_in_a_fresh_project(tmp_path):
     query = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "query",
                             "SELECT count(*) AS n FROM interactions"], env=env, capture_output=True, text=True)
     assert query.returncode == 0 and "8496" in query.stdout
+    assert "A picture of that user's purchases and recommendations:" in demo.stdout
+    user = demo.stdout.split("User ", 1)[1].split(" ", 1)[0]
+    formal = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "recommend", "--user", user, "--occasion",
+                             "formal", "-k", "5"], env=env, capture_output=True, text=True)
+    assert formal.returncode == 0, formal.stderr[-2000:]
+    assert formal.stdout.count("among formal items") == 5
+    report = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "report", "--user", user], env=env,
+                            capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert (tmp_path / "data" / "reports" / f"user_{user}.png").exists()
 
 
 def test_unknown_scale_is_a_clear_error(tmp_path, capsys):
