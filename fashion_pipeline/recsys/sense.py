@@ -10,7 +10,7 @@ import polars as pl
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.evaluation import Split, beyond_accuracy, evaluate
-from fashion_pipeline.recsys.rerank import ItemSense, RerankConfig, RerankedScorer, UserHistory, item_sense
+from fashion_pipeline.recsys.rerank import ItemSense, RerankConfig, RerankedScorer, UserHistory
 
 RERANK_SUFFIX = "+rerank"
 
