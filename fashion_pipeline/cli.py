@@ -50,6 +50,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     import dagster as dg
     from fashion_pipeline.definitions import build_definitions
+    from fashion_pipeline.defs.sense import write_demo_report
 
     defs = build_definitions(data)
     print(f"materializing every asset (runs recorded in DAGSTER_HOME={home}) ...")
@@ -75,6 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  checks: {len(checks) - len(failed)} of {len(checks)} passed" + (f" (failed: {failed})" if failed else ""))
     _print_peek(data.warehouse_path)
     _print_sample_user(data.warehouse_path)
+    print(f"\nA picture of that user's purchases and recommendations: {write_demo_report(data)}")
     print(f"\nLook at it:\n  make ui            # Dagster UI on http://127.0.0.1:3000\n"
           "  .venv/bin/fashion-pipeline query \"SELECT title, count(*) AS n FROM interaction_details GROUP BY ALL ORDER BY n DESC LIMIT 5\"")
     return 0 if not failed else 1
@@ -122,6 +124,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     from fashion_pipeline.defs.resources import FashionData
 
+    if getattr(args, "occasion", None) or getattr(args, "no_rerank", False):
+        return _recommend_live(args)
     warehouse = Path(args.warehouse or FashionData.from_env().warehouse_path)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` first")
@@ -146,23 +150,60 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recommend_live(args: argparse.Namespace) -> int:
+    """--occasion / --no-rerank: computed now from the champion instead of read from the table."""
+    from fashion_pipeline.defs.resources import FashionData
+    from fashion_pipeline.defs.sense import live_recommendations
+
+    model, rows = live_recommendations(FashionData.from_env(), args.user, args.k, args.occasion, not args.no_rerank)
+    if not rows:
+        print(f"User {args.user} is not in the training data (or nothing is left for occasion {args.occasion!r}).")
+        return 0
+    how = ", ".join(x for x in (args.occasion, "not re-ranked" if args.no_rerank else "re-ranked") if x)
+    print(f"User {args.user}'s top-{len(rows)} recommendation ({model}, {how}):")
+    for rank, asin, score, title, reason in rows:
+        print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{score:.3f}]  {reason}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from fashion_pipeline.defs.resources import FashionData
+    from fashion_pipeline.defs.sense import write_user_report_files
+
+    png, page = write_user_report_files(FashionData.from_env(), args.user, args.out, k=args.k)
+    print(f"wrote {png}\nwrote {page}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
     from fashion_pipeline.recsys.evaluation import leave_last_out
     from fashion_pipeline.recsys.experiment import MODEL_NAMES, run_protocol
     from fashion_pipeline.recsys.interactions import build_interactions
+    from fashion_pipeline.recsys.sense import RERANK_SUFFIX, split_rerank_names
     from fashion_pipeline.sources.reviews import read_reviews
 
-    names = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MODEL_NAMES]
+    base, names = split_rerank_names([m.strip() for m in args.models.split(",") if m.strip()])
+    unknown = [m for m in base if m not in MODEL_NAMES]
     if unknown:
-        raise ValueError(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(MODEL_NAMES)}")
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(MODEL_NAMES)} "
+                         f"(each also as <model>{RERANK_SUFFIX})")
+    if args.metadata is None and (args.images is not None or any(n.endswith(RERANK_SUFFIX) for n in names)):
+        raise ValueError(f"re-ranking (<model>{RERANK_SUFFIX}) and --images need the product metadata: pass --metadata PATH")
     reviews = read_reviews(args.reviews)
     print(f"{args.reviews}: {reviews.stats}", file=sys.stderr)
     interactions = build_interactions(reviews.rows)
     split = leave_last_out(interactions)
-    results, _ = run_protocol(split, names, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    results, fits = run_protocol(split, base, progress=say)
+    if args.metadata is not None:
+        from fashion_pipeline.recsys.rerank import item_sense
+        from fashion_pipeline.recsys.sense import add_sense_metrics, attributes_from_files, item_ids_of
+
+        ids = item_ids_of(interactions)
+        sense = item_sense(attributes_from_files(args.metadata, ids, args.images, say), ids)
+        results = add_sense_metrics(results, fits, names, split, sense, progress=say)
     report = {
         "dataset": {"users": split.n_users, "items": split.n_items, "interactions": len(interactions)},
         "protocol": "leave-last-out by time; full ranking unless the key says sampled (99 fixed negatives); "
@@ -199,11 +240,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, help="a reviewerID")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--warehouse", help="default: data/warehouse.duckdb")
+    p.add_argument("--occasion", choices=("casual", "formal", "sport", "party"),
+                   help="only items for this occasion (computed now from the champion model)")
+    p.add_argument("--no-rerank", action="store_true", help="the champion's own order, without fashion-sense re-ranking")
     p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("report", help="write a PNG and an HTML page of a user's purchases and recommendations")
+    p.add_argument("--user", required=True, help="a reviewerID")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--out", type=Path, help="folder (default: data/reports)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014- or 2018-format review file")
     p.add_argument("--reviews", required=True, type=Path)
-    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf")
+    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf",
+                   help="comma-separated; <model>+rerank (e.g. neumf+rerank) is that model re-ranked (needs --metadata)")
+    p.add_argument("--metadata", type=Path, help="product metadata: adds repeat_rate, intra_list_diversity, "
+                   "coverage, novelty for every model and allows <model>+rerank")
+    p.add_argument("--images", type=Path, help="item images (a DVBPR .npy or a folder of <asin>.jpg): "
+                   "colours measured on them fill in where titles name none")
     p.add_argument("--out", type=Path, help="also write the JSON here")
     p.set_defaults(func=cmd_evaluate)
 

@@ -54,3 +54,18 @@ SPLIT = "split"
 CLOTHES_TYPE = "clothes_type"
 POSE_TYPE = "pose_type"
 BOX_X1, BOX_Y1, BOX_X2, BOX_Y2 = "x_1", "y_1", "x_2", "y_2"
+
+# --- item attributes (data/parsed/item_attributes.parquet); CATEGORY/COLOUR/PATTERN/OCCASION as
+# above, COLOUR being the decided colour ---
+TEXT_COLOUR = "text_colour"  # the colour the title or category path names
+IMAGE_COLOUR = "image_colour"  # the dominant colour measured on the garment crop
+IMAGE_COLOUR_CONFIDENCE = "image_colour_confidence"  # share of garment pixels nearest that colour
+COLOUR_SOURCE = "colour_source"  # "text" or "image": which one decided COLOUR (null: neither)
+
+# --- recommendations (user_recommendations, seasonal_recommendations) ---
+RANK = "rank"
+SCORE = "score"
+MODEL = "model"
+CREATED_AT = "created_at"
+RERANKED = "reranked"  # True when the row's position comes from the fashion-sense re-ranker
+RERANK_REASON = "reason"  # why the row is where it is, in words

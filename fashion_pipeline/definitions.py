@@ -13,10 +13,11 @@ from fashion_pipeline.defs.resources import FashionData, build_resources
 from fashion_pipeline.defs.models import MODEL_ASSETS, interaction_splits
 from fashion_pipeline.defs.recommendations import user_recommendations
 from fashion_pipeline.defs.seasonal import SEASONAL_ASSETS, SEASONAL_CHECKS
+from fashion_pipeline.defs.sense import SENSE_ASSETS
 from fashion_pipeline.defs.warehouse import warehouse
 
 ASSETS = [*RAW_SPECS, reviews, products, interactions, warehouse, interaction_splits, *MODEL_ASSETS,
-          champion_model, user_recommendations, *SEASONAL_ASSETS]
+          champion_model, user_recommendations, *SEASONAL_ASSETS, *SENSE_ASSETS]
 
 # Everything computable and unpartitioned, with its checks: what `fashion-pipeline demo` runs.
 all_assets_job = dg.define_asset_job(

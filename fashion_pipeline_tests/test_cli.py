@@ -28,6 +28,16 @@ def test_demo_then_query_in_a_fresh_project(tmp_path):
     query = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "query",
                             "SELECT count(*) AS n FROM interactions"], env=env, capture_output=True, text=True)
     assert query.returncode == 0 and "8496" in query.stdout
+    assert "A picture of that user's purchases and recommendations:" in demo.stdout
+    user = demo.stdout.split("User ", 1)[1].split(" ", 1)[0]
+    formal = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "recommend", "--user", user, "--occasion",
+                             "formal", "-k", "5"], env=env, capture_output=True, text=True)
+    assert formal.returncode == 0, formal.stderr[-2000:]
+    assert formal.stdout.count("among formal items") == 5
+    report = subprocess.run([sys.executable, "-m", "fashion_pipeline.cli", "report", "--user", user], env=env,
+                            capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert (tmp_path / "data" / "reports" / f"user_{user}.png").exists()
 
 
 def test_unknown_scale_is_a_clear_error(tmp_path, capsys):
@@ -71,3 +81,20 @@ def test_evaluate_writes_the_agreed_json_shape(small_sample, tmp_path, capsys):
 def test_evaluate_rejects_unknown_models(small_sample, capsys):
     assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "knn"]) == 2
     assert "unknown model(s) knn" in capsys.readouterr().err
+
+
+def test_evaluate_reports_beyond_accuracy_and_reranked_models(small_sample, tmp_path, capsys):
+    out = tmp_path / "metrics.json"
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "popularity,popularity+rerank",
+                 "--metadata", str(small_sample / METADATA_FILE), "--images", str(small_sample / DVBPR_FILE),
+                 "--out", str(out)]) == 0
+    models = json.loads(out.read_text())["models"]
+    assert set(models) == {"popularity", "popularity+rerank"}
+    for metrics in models.values():
+        for key in ("ndcg@10", "repeat_rate", "intra_list_diversity", "coverage", "novelty"):
+            assert isinstance(metrics[key], float), key
+    plain, reranked = models["popularity"], models["popularity+rerank"]
+    assert reranked["repeat_rate"] <= plain["repeat_rate"]
+    assert reranked["intra_list_diversity"] > plain["intra_list_diversity"]  # MMR spreads the list
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "gmf+rerank"]) == 2
+    assert "--metadata" in capsys.readouterr().err

@@ -15,11 +15,10 @@ from fashion_pipeline.defs.ingestion import interactions
 from fashion_pipeline.defs.models import id_map_paths, interaction_splits
 from fashion_pipeline.defs.partitions import season_partitions
 from fashion_pipeline.defs.resources import FashionData
+from fashion_pipeline.defs.sense import item_attributes, ranked_lists
 from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL
 from fashion_pipeline.defs.tracking import MLflowTracking
-from fashion_pipeline.recsys.evaluation import user_item_matrix
 from fashion_pipeline.recsys.persistence import save_fitted, write_json
-from fashion_pipeline.recsys.recommend import top_k
 from fashion_pipeline.recsys.seasonal import (
     SeasonalConfig, day_start_seconds, fit_seasonal_model, seasonal_training_rows,
 )
@@ -42,6 +41,7 @@ class SeasonalModelConfig(dg.Config):
     half_life_days: float = 0.0
     device: str = "auto"
     k: int = 10
+    rerank: bool = True  # fashion-sense re-ranking of the seasonal model's top 100 (recsys.rerank)
 
 
 def season_dir(fashion_data: FashionData, key: str) -> Path:
@@ -122,11 +122,12 @@ def seasonal_model_beats_popularity(context: dg.AssetCheckExecutionContext,
         "popularity validation ndcg@10": info["popularity_validation_ndcg@10"]})
 
 
-@dg.asset(deps=[seasonal_model], partitions_def=season_partitions, group_name=GROUP, kinds={"duckdb"},
+@dg.asset(deps=[seasonal_model, item_attributes], partitions_def=season_partitions, group_name=GROUP, kinds={"duckdb"},
           pool=WAREHOUSE_POOL)
 def seasonal_recommendations(context: dg.AssetExecutionContext, config: SeasonalModelConfig,
                              fashion_data: FashionData, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """What to show each user this season: top-K unseen items, rows tagged with the season."""
+    """What to show each user this season: top-K unseen items, re-ranked for fashion sense
+    (columns `reranked`, `reason`), rows tagged with the season."""
     from fashion_pipeline.recsys.persistence import load_fitted
 
     key = context.partition_key
@@ -139,24 +140,29 @@ def seasonal_recommendations(context: dg.AssetExecutionContext, config: Seasonal
     before = pl.read_parquet(fashion_data.parsed("interactions")).filter(
         pl.col(C.TIMESTAMP) < day_start_seconds(season_start(key)))
     users = np.sort(pl.read_parquet(folder / "training_set.parquet")[C.USER_IDX].unique().to_numpy())
-    seen = user_item_matrix(before[C.USER_IDX].to_numpy(), before[C.ITEM_IDX].to_numpy(), len(user_ids), len(item_ids))
-    items, scores = top_k(fitted.scorer, users, seen, k=config.k)
+    history = tuple(before[c].to_numpy() for c in (C.USER_IDX, C.ITEM_IDX, C.TIMESTAMP))
+    lists = ranked_lists(fashion_data, fitted.scorer, users, history, len(user_ids), item_ids, config.k, config.rerank)
+    items, scores = lists.items, lists.scores
     table = pl.DataFrame({
         C.SEASON: key,
         C.USER_ID: np.repeat(user_ids[users], items.shape[1]),
         "rank": np.tile(np.arange(1, items.shape[1] + 1), len(users)).astype(np.int32),
-        C.ITEM_ID: item_ids[items.ravel()],
+        C.ITEM_ID: item_ids[np.maximum(items.ravel(), 0)],
         "score": scores.ravel(),
         "model": info["model"],
         "created_at": datetime.now(timezone.utc).replace(microsecond=0),
-    })
+        C.RERANKED: lists.reranked,
+        C.RERANK_REASON: lists.reasons,
+    }).filter(pl.Series(items.ravel() >= 0))
     path = write_parquet(table, folder / "recommendations.parquet")
     with warehouse.get_connection() as conn:
         conn.execute("BEGIN TRANSACTION")
         conn.execute("CREATE TABLE IF NOT EXISTS seasonal_recommendations AS SELECT * FROM read_parquet(?) LIMIT 0",
                      [str(path)])
+        for column, kind in ((C.RERANKED, "BOOLEAN"), (C.RERANK_REASON, "VARCHAR")):  # tables from before re-ranking
+            conn.execute(f"ALTER TABLE seasonal_recommendations ADD COLUMN IF NOT EXISTS {column} {kind}")
         conn.execute("DELETE FROM seasonal_recommendations WHERE season = ?", [key])
-        conn.execute("INSERT INTO seasonal_recommendations SELECT * FROM read_parquet(?)", [str(path)])
+        conn.execute("INSERT INTO seasonal_recommendations BY NAME SELECT * FROM read_parquet(?)", [str(path)])
         conn.execute("COMMIT")
     return dg.MaterializeResult(metadata={"dagster/row_count": len(table), "users": len(users),
                                           "path": dg.MetadataValue.path(str(path))})

@@ -222,3 +222,73 @@ def evaluate_period(model: Scorer, seen: sp.csr_matrix, future: sp.csr_matrix, k
         f"ndcg@{k}": float(((hits * discounts).sum(axis=1) / ideal).mean()),
         "users": int(len(users)),
     }
+
+
+# --- beyond accuracy: what the lists look like, not only whether they hit -----------------------
+# Lists are (users, K) item-index arrays, best first; -1 marks an empty slot and is ignored.
+
+def repeat_rate(lists: np.ndarray, users: np.ndarray, item_key: np.ndarray, bought_users: np.ndarray,
+                bought_items: np.ndarray) -> float:
+    """Share of recommended items whose style-colour-pattern (`item_key`, -1 unknown) the user
+    already bought (among `bought_users`/`bought_items` pairs)."""
+    ok = lists >= 0
+    rec_users = np.broadcast_to(users[:, None], lists.shape)[ok]
+    rec_key = item_key[lists[ok]]
+    b_key = item_key[bought_items]
+    has = b_key >= 0
+    if not ok.any():
+        return 0.0
+    n_keys = int(item_key.max()) + 2
+    bought = PairSet(bought_users[has], b_key[has] + 1, n_keys) if has.any() else None
+    hit = (rec_key >= 0) & (bought.contains(rec_users, rec_key + 1) if bought is not None else False)
+    return float(np.mean(hit))
+
+
+def intra_list_diversity(lists: np.ndarray, features: np.ndarray) -> float:
+    """Mean over lists (of two or more items) of the mean pairwise dissimilarity 1 - f_i . f_j,
+    with `features` rows of unit length (cosine) or scaled so the dot product is a similarity."""
+    ok = lists >= 0
+    f = features[np.maximum(lists, 0)] * ok[:, :, None]
+    sim = np.einsum("ukd,uld->ukl", f, f)
+    n = ok.sum(axis=1)
+    pair = ok[:, :, None] & ok[:, None, :] & ~np.eye(lists.shape[1], dtype=bool)[None]
+    pairs = pair.sum(axis=(1, 2))
+    usable = n >= 2
+    if not usable.any():
+        return 0.0
+    mean_sim = (sim * pair).sum(axis=(1, 2))[usable] / pairs[usable]
+    return float(np.mean(1.0 - mean_sim))
+
+
+def coverage(lists: np.ndarray, n_items: int) -> float:
+    """Share of the catalogue recommended to at least one user."""
+    return float(len(np.unique(lists[lists >= 0])) / n_items) if n_items else 0.0
+
+
+def novelty(lists: np.ndarray, popularity: np.ndarray, n_users: int) -> float:
+    """Mean self-information -log2(p) of recommended items, p = share of users who interacted
+    with the item (at least one user, so unseen items are not infinitely novel)."""
+    rec = lists[lists >= 0]
+    if len(rec) == 0:
+        return 0.0
+    p = np.maximum(popularity[rec], 1) / max(n_users, 1)
+    return float(np.mean(-np.log2(p)))
+
+
+def beyond_accuracy(model: Scorer, split: Split, stage: str, item_key: np.ndarray, features: np.ndarray,
+                    k: int = 10) -> dict[str, float]:
+    """repeat_rate, intra_list_diversity, coverage, novelty of `model`'s top-k lists for the
+    users evaluated at `stage`, judged against what they had bought by then."""
+    from fashion_pipeline.recsys.recommend import top_k
+
+    users = np.flatnonzero(split.targets(stage) >= 0)
+    b_users, b_items, _ = split.fit_data(stage)
+    lists, scores = top_k(model, users, split.seen_matrix(stage), k=k)
+    lists = np.where(np.isfinite(scores), lists, -1)
+    popularity = np.bincount(b_items, minlength=split.n_items)
+    return {
+        "repeat_rate": repeat_rate(lists, users, item_key, b_users, b_items),
+        "intra_list_diversity": intra_list_diversity(lists, features),
+        "coverage": coverage(lists, split.n_items),
+        "novelty": novelty(lists, popularity, len(np.unique(b_users))),
+    }

@@ -27,7 +27,8 @@ def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
     made = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert made == {("reviews",), ("products",), ("interactions",), ("warehouse",), ("interaction_splits",),
                     ("popularity_model",), ("als_model",), ("gmf_model",), ("mlp_model",), ("neumf_model",),
-                    ("champion_model",), ("user_recommendations",)}
+                    ("champion_model",), ("user_recommendations",), ("item_attributes",),
+                    ("recommendation_report",)}
     checks = result.get_asset_check_evaluations()
     assert len(checks) == 5 and all(c.passed for c in checks)
 
@@ -41,6 +42,13 @@ def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
     assert n_reviews == len(reviews)
     assert untitled < 0.01 * n_reviews  # the view joins titles for (nearly) every interaction
     assert seasons > 8
+    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+        reranked, reasons, per_user = conn.execute(
+            f"SELECT bool_and({C.RERANKED}), count(*) FILTER ({C.RERANK_REASON} LIKE 'model rank %'), "
+            "max(n) FROM (SELECT *, count(*) OVER (PARTITION BY reviewer_id, asin) AS n FROM user_recommendations)"
+        ).fetchone()
+        n_rows = conn.execute("SELECT count(*) FROM user_recommendations").fetchone()[0]
+    assert reranked and reasons == n_rows and per_user == 1  # every row re-ranked, explained, no duplicates
 
     meta = {tuple(e.asset_key.path): e.materialization.metadata for e in result.get_asset_materialization_events()}
     assert meta[("reviews",)]["dagster/row_count"].value == len(reviews)

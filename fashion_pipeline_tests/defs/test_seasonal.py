@@ -65,6 +65,10 @@ def test_seasonal_recommendations_carry_the_season(winter_2013):
             "WHERE i.unix_review_time < ?", [day_start_seconds(season_start("2013-winter"))]).fetchone()[0]
     assert seasons == [("2013-winter",)]
     assert leaked == 0  # nothing the user had already bought before the season
+    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+        unexplained = conn.execute(f"SELECT count(*) FROM seasonal_recommendations WHERE NOT {C.RERANKED} "
+                                   f"OR {C.RERANK_REASON} IS NULL").fetchone()[0]
+    assert unexplained == 0  # re-ranked, and every row says why
 
 
 @pytest.mark.parametrize("when, expected", [
