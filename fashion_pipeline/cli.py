@@ -179,6 +179,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_similar(args: argparse.Namespace) -> int:
+    from fashion_pipeline.defs.resources import FashionData
+    from fashion_pipeline.vision.commands import similar
+
+    data = FashionData.from_env({**os.environ, "FASHION_DATA_DIR": args.data_dir} if args.data_dir else None)
+    found = similar(image=args.image, item=args.item, k=args.k, data_dir=data.data_dir,
+                    detect=not args.no_detect, products=data.parsed("products"))
+    box = found["box"]
+    if args.image is not None:
+        print(f"garment box used (x1, y1, x2, y2): {box}" if box else "no garment detected: searched with the whole photo")
+    print(f"{len(found['results'])} items most similar to {found['query']}:")
+    for r in found["results"]:
+        print(f"{r['rank']:>3}. {r['asin']}  {r['title'] or '(no title)'}  [{r['score']:.3f}]")
+    return 0
+
+
+def cmd_image_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from fashion_pipeline.vision.commands import image_eval
+
+    result = image_eval(args.images, detect=not args.no_detect, encoder=args.encoder, data_dir=args.data_dir,
+                        k=args.k, detector=args.detector)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fashion-pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +233,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", default="popularity,als,gmf,mlp,neumf")
     p.add_argument("--out", type=Path, help="also write the JSON here")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("similar", help="catalogue items that look like a photo (detect, crop, embed, search) or an item")
+    query = p.add_mutually_exclusive_group(required=True)
+    query.add_argument("--image", type=Path, help="a photo to find similar catalogue items for")
+    query.add_argument("--item", help="a catalogue asin to find similar items for")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--no-detect", action="store_true", help="embed the whole photo, without the detector")
+    p.add_argument("--data-dir", help="where the index and features are (default: data/)")
+    p.set_defaults(func=cmd_similar)
+
+    p = sub.add_parser("image-eval", help="leave-one-out kNN precision@k of image embeddings on DIR/<class>/*.jpg")
+    p.add_argument("--images", required=True, type=Path, help="a folder with one subfolder of images per class")
+    p.add_argument("--no-detect", action="store_true", help="embed whole images instead of detected garments")
+    p.add_argument("--encoder", default="efficientnet-lite0")
+    p.add_argument("--detector", help="detector weights (default: the trained clothing_detector under data/)")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--data-dir", help="default: data/")
+    p.set_defaults(func=cmd_image_eval)
 
     p = sub.add_parser("demo", help="generate the sample if absent and materialize every asset")
     p.set_defaults(func=cmd_demo)
