@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.defs.champion import champion_model, champion_path
+from fashion_pipeline.defs.cold_items import COLD_MODEL, with_cold_items
 from fashion_pipeline.defs.models import FOLLOW_UPSTREAM, GROUP, id_map_paths, model_dir, split_path
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL, warehouse
@@ -52,8 +53,9 @@ def recommendation_table(fashion_data: FashionData, k: int) -> pl.DataFrame:
           automation_condition=FOLLOW_UPSTREAM, pool=WAREHOUSE_POOL)
 def user_recommendations(config: RecommendationConfig, fashion_data: FashionData,
                          warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Top-K unseen items for every user, from the champion trained on every interaction."""
-    table = recommendation_table(fashion_data, config.k)
+    """Top-K unseen items for every user, from the champion trained on every interaction; the K-th
+    slot may go to a cold item that looks like the user's purchases (defs.cold_items)."""
+    table = with_cold_items(recommendation_table(fashion_data, config.k), fashion_data)
     path = write_parquet(table, Path(fashion_data.data_dir) / "recommendations" / "user_recommendations.parquet")
     with warehouse.get_connection() as conn:
         conn.execute("BEGIN TRANSACTION")
@@ -63,5 +65,6 @@ def user_recommendations(config: RecommendationConfig, fashion_data: FashionData
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(table), "users": table[C.USER_ID].n_unique(),
         "model": table["model"][0], "distinct items recommended": table[C.ITEM_ID].n_unique(),
+        "cold items recommended": int((table["model"] == COLD_MODEL).sum()),
         "path": dg.MetadataValue.path(str(path)),
     })
