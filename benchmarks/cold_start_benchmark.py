@@ -12,8 +12,8 @@ Orderings:
                      interactions: not available in practice (a cold item has no sales yet),
                      shown as the best a popularity ordering could do
 
-Image vectors: EfficientNet-Lite0 on the sample's DVBPR item images (whole images), or the
-vectors in an image_features.h5 made by the pipeline (--features).
+Image vectors: EfficientNet-Lite0 (or --encoder colour-histogram) on the sample's DVBPR item
+images (whole images), or the vectors in an image_features.h5 made by the pipeline (--features).
 
     .venv/bin/python benchmarks/cold_start_benchmark.py [--sample DIR] [--features H5] [--seeds 3]
 """
@@ -48,7 +48,7 @@ def sample_dir(path: Path | None) -> Path:
     return path
 
 
-def image_vectors(sample: Path, features: Path | None, threads: int) -> tuple[np.ndarray, np.ndarray, str, float]:
+def image_vectors(sample: Path, features: Path | None, encoder: str, threads: int) -> tuple[np.ndarray, np.ndarray, str, float]:
     """(ids, unit vectors, what made them, seconds spent embedding)."""
     if features is not None:
         from fashion_pipeline.vision.features import read_features
@@ -63,15 +63,16 @@ def image_vectors(sample: Path, features: Path | None, threads: int) -> tuple[np
     with tempfile.TemporaryDirectory() as tmp:
         images = images_from_dvbpr(sample / DVBPR_FILE, Path(tmp), catalogue_asins=asins).decodable
         start = time.perf_counter()
-        vectors, _ = ImageEmbedder(load_encoder("efficientnet-lite0", threads=threads)).embed_paths(images[PATH].to_list())
+        vectors, _ = ImageEmbedder(load_encoder(encoder, threads=threads)).embed_paths(images[PATH].to_list())
         seconds = time.perf_counter() - start
-    return np.asarray(images[C.ITEM_ID].to_list(), dtype=object), vectors, "efficientnet-lite0, whole images", seconds
+    return np.asarray(images[C.ITEM_ID].to_list(), dtype=object), vectors, f"{encoder}, whole images", seconds
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sample", type=Path, help="a generated sample folder (default: data/sample, made if absent)")
     parser.add_argument("--features", type=Path, help="an image_features.h5 to use instead of embedding")
+    parser.add_argument("--encoder", default="efficientnet-lite0", help="encoder of the item images (see vision.encoders)")
     parser.add_argument("--share", type=float, default=0.1, help="share of items held out")
     parser.add_argument("--seeds", type=int, default=3, help="hold-out draws to average over")
     parser.add_argument("--threads", type=int, default=1)
@@ -83,7 +84,7 @@ def main() -> int:
     sample = sample_dir(args.sample)
     interactions = build_interactions(read_reviews(sample / REVIEWS_FILE).rows)
     item_ids = interactions.select(C.ITEM_ID, C.ITEM_IDX).unique().sort(C.ITEM_IDX)[C.ITEM_ID].to_numpy()
-    ids, vectors, made_by, embed_seconds = image_vectors(sample, args.features, args.threads)
+    ids, vectors, made_by, embed_seconds = image_vectors(sample, args.features, args.encoder, args.threads)
     aligned, has_image = align_vectors(ids, vectors, item_ids)
     users = interactions[C.USER_IDX].to_numpy().astype(np.int64)
     items = interactions[C.ITEM_IDX].to_numpy().astype(np.int64)
@@ -107,6 +108,7 @@ def main() -> int:
         "held_out_share": args.share, "seeds": args.seeds,
         "evaluated_users_per_seed": [r["random"]["users"] for r in per_seed],
         "image_mlp_fit_seconds": [r["image-mlp"]["fit_seconds"] for r in per_seed],
+        "image_mlp_epochs": [r["image-mlp"]["epochs"] for r in per_seed],
         "mean_over_seeds": table,
     }
     print(json.dumps(report, indent=2))

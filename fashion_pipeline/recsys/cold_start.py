@@ -92,20 +92,59 @@ class OnlyItems:
         return scores
 
 
-def train_image_mlp(train_users: np.ndarray, train_items: np.ndarray, n_users: int, item_vectors: np.ndarray,
-                    config: ImageMLPConfig = ImageMLPConfig(), warm: np.ndarray | None = None) -> ImageMLP:
-    """Fit the image MLP on interactions with the `warm` items only (default: the items in
-    train_items), then hand it every item's vector, so it scores the whole catalogue.
-
-    Negatives are drawn among the warm items: a cold item must not be learned as "not bought"."""
-    warm = np.unique(train_items) if warm is None else np.asarray(warm)
+def _fit_image_mlp(users: np.ndarray, items: np.ndarray, n_users: int, item_vectors: np.ndarray,
+                   order: np.ndarray, n_fit: int, config: ImageMLPConfig, epochs: int, validate=None):
+    """Train on (users, items) with the model's items = `order` (the first n_fit are the ones
+    trained on and drawn as negatives); returns (model, TrainResult)."""
     compact = np.full(len(item_vectors), -1, np.int64)
-    compact[warm] = np.arange(len(warm))
+    compact[order] = np.arange(len(order))
     torch.manual_seed(config.train.seed)  # the initial weights, too, follow the seed
-    model = ImageMLP(n_users, item_vectors[warm], config.layers, config.dropout, config.user_init_std)
-    train_pointwise(model, train_users, compact[train_items], len(warm), config.train)
+    model = ImageMLP(n_users, item_vectors[order], config.layers, config.dropout, config.user_init_std)
+    result = train_pointwise(model, users, compact[items], n_fit, config.train, validate=validate, epochs=epochs)
+    return model, result
+
+
+def choose_epochs(train_users: np.ndarray, train_items: np.ndarray, n_users: int, item_vectors: np.ndarray,
+                  config: ImageMLPConfig = ImageMLPConfig(), k: int = 10) -> int:
+    """Epochs by early stopping on NDCG@k over validation items held out of this training run,
+    ranked (only among themselves) for users who bought one, like the cold-start evaluation."""
+    warm = np.unique(train_items)
+    rng = np.random.default_rng(config.train.seed)
+    val = np.sort(rng.choice(warm, max(k, int(round(config.validation_share * len(warm)))), replace=False))
+    fit = np.setdiff1d(warm, val)
+    order = np.concatenate([fit, val])
+    keep = ~np.isin(train_items, val)
+    compact = np.full(len(item_vectors), -1, np.int64)
+    compact[order] = np.arange(len(order))
+    seen = user_item_matrix(train_users[keep], compact[train_items[keep]], n_users, len(order))
+    has_fit = np.diff(seen.indptr) > 0
+    on_val = ~keep & has_fit[train_users]
+    future = user_item_matrix(train_users[on_val], compact[train_items[on_val]], n_users, len(order))
+    future.data[:] = 1.0
+    val_positions = np.arange(len(fit), len(order))
+
+    def validate(scorer):
+        return evaluate_period(OnlyItems(scorer, val_positions, len(order)), seen, future, k=k)
+
+    _, result = _fit_image_mlp(train_users[keep], train_items[keep], n_users, item_vectors, order, len(fit),
+                               config, config.train.epochs, validate)
+    return max(result.best_epoch, 1)
+
+
+def train_image_mlp(train_users: np.ndarray, train_items: np.ndarray, n_users: int, item_vectors: np.ndarray,
+                    config: ImageMLPConfig = ImageMLPConfig()) -> ImageMLP:
+    """Fit the image MLP on the items in train_items (the epoch count chosen on validation items
+    when config.validation_share > 0), then hand it every item's vector, so it scores the whole
+    catalogue. Negatives are drawn among trained items only: a cold item must not be learned as
+    "not bought"."""
+    warm = np.unique(train_items)
+    epochs = config.train.epochs
+    if config.validation_share > 0:
+        epochs = choose_epochs(train_users, train_items, n_users, item_vectors, config)
+    model, _ = _fit_image_mlp(train_users, train_items, n_users, item_vectors, warm, len(warm), config, epochs)
     model.item_vectors = torch.as_tensor(np.asarray(item_vectors, np.float32),
                                          device=model.item_vectors.device)  # now the whole catalogue
+    model.epochs = epochs  # what was trained, for reports
     return model
 
 
@@ -168,6 +207,7 @@ def evaluate_cold_start(data: ColdStartData, item_vectors: np.ndarray,
     for name, scorer in scorers.items():
         results[name] = evaluate_period(OnlyItems(scorer, data.cold_items, data.n_items), data.seen, data.future, k=config.k)
     results["image-mlp"]["fit_seconds"] = round(mlp_seconds, 2)
+    results["image-mlp"]["epochs"] = mlp.epochs
     return results
 
 

@@ -43,7 +43,7 @@ def test_image_mlp_scores_unseen_items_by_their_looks():
     users, items, vectors, colour, taste = two_tastes()
     red_cold, blue_cold = 0, len(colour) - 1
     keep = (items != red_cold) & (items != blue_cold)
-    config = ImageMLPConfig(layers=(16, 8), train=TrainConfig(epochs=15, lr=0.01, batch_size=256, negatives=4,
+    config = ImageMLPConfig(layers=(16, 8), validation_share=0.0, train=TrainConfig(epochs=15, lr=0.01, batch_size=256, negatives=4,
                                                                device="cpu"))
     model = train_image_mlp(users[keep], items[keep], len(taste), vectors, config)
     assert model.item_vectors.shape[0] == len(colour)  # trained on warm items, now scores the catalogue
@@ -78,7 +78,7 @@ def test_hold_out_keeps_cold_items_out_of_training():
 def test_evaluation_image_orderings_beat_random_on_two_tastes():
     users, items, vectors, colour, _ = two_tastes(n_users=80, per_colour=30)
     config = ColdStartConfig(held_out_share=0.4, k=5, mlp=ImageMLPConfig(
-        layers=(16, 8), train=TrainConfig(epochs=20, lr=0.01, batch_size=64, negatives=4, device="cpu")))
+        layers=(16, 8), validation_share=0.0, train=TrainConfig(epochs=20, lr=0.01, batch_size=64, negatives=4, device="cpu")))
     data = hold_out_items(users, items, 80, len(colour), np.ones(len(colour), bool), config)
     results = evaluate_cold_start(data, vectors, config)
     assert set(results) == {"image-mlp", "image-similarity", "random", "popularity (held-out counts, oracle)"}
@@ -106,3 +106,11 @@ def test_reserve_cold_slot_by_hand():
     # user 2: no purchases, no profile -> stays
     np.testing.assert_array_equal(chosen, [0, -1, -1])
     assert score[0] == pytest.approx(0.9)
+
+
+def test_epochs_are_chosen_on_validation_items():
+    users, items, vectors, colour, taste = two_tastes(n_users=80, per_colour=30)
+    config = ImageMLPConfig(layers=(16, 8), validation_share=0.2, train=TrainConfig(
+        epochs=6, lr=0.01, batch_size=64, negatives=4, patience=2, device="cpu"))
+    model = train_image_mlp(users, items, 80, vectors, config)
+    assert 1 <= model.epochs <= 6 and model.item_vectors.shape[0] == len(colour)
