@@ -15,7 +15,7 @@ from fashion_pipeline import paths
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # The demo's detector is a smoke run: one epoch (1-2 CPU-minutes) shows the whole path working,
 # but finds few garments (most photos then fall back to the whole image). The asset's default
-# config (15 epochs, 9-15 CPU-minutes) reaches mAP50 0.84 on the sample: run vision_job from the
+# config (15 epochs, 4-15 CPU-minutes) reaches mAP50 0.84 on the sample: run vision_job from the
 # UI, or benchmarks/detector_benchmark.py.
 DEMO_VISION = {**QUIET, "ops": {"clothing_detector": {"config": {"epochs": 1}}}}
 
