@@ -81,7 +81,9 @@ def test_asset_graph_shows_the_assets_and_a_materialization(webserver, tmp_path)
         for group in ("raw", "ingestion", "models", "seasonal", "warehouse", "vision"):
             page.locator(f'[data-tooltip="{group}"]').first.wait_for(timeout=60_000)
         page.screenshot(path=str(tmp_path / "lineage.png"))
-        # the catalogue: every asset, and the materialization the command-line run made
+        # the catalogue: every asset, and the materialization the command-line run made; tall
+        # enough that the list (virtualized: rows out of view are not rendered) shows them all
+        page.set_viewport_size({"width": 1500, "height": 1600})
         page.goto(webserver + "/assets", wait_until="networkidle")
         dismiss_dialogs(page)
         for asset in ("interactions", "gmf_model", "user_recommendations", "seasonal_model", "similarity_index"):
