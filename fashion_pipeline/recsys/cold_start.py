@@ -16,6 +16,7 @@ from evaluation.evaluate_period, the same code that scores seasons.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,8 +193,6 @@ def hold_out_items(users: np.ndarray, items: np.ndarray, n_users: int, n_items: 
 def evaluate_cold_start(data: ColdStartData, item_vectors: np.ndarray,
                         config: ColdStartConfig = ColdStartConfig()) -> dict[str, dict[str, float]]:
     """HR@k, Recall@k, NDCG@k ranking only the held-out items, for each ordering."""
-    import time
-
     start = time.perf_counter()
     mlp = train_image_mlp(data.train_users, data.train_items, data.n_users, item_vectors, config.mlp)
     mlp_seconds = time.perf_counter() - start
