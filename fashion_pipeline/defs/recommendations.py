@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.defs.champion import champion_model, champion_path
+from fashion_pipeline.defs.cold_items import COLD_MODEL, with_cold_items
 from fashion_pipeline.defs.models import FOLLOW_UPSTREAM, GROUP, id_map_paths, model_dir, split_path
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.sense import item_attributes, ranked_lists
@@ -58,8 +59,9 @@ def recommendation_table(fashion_data: FashionData, k: int, rerank: bool = True)
 def user_recommendations(config: RecommendationConfig, fashion_data: FashionData,
                          warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Top-K unseen items for every user, from the champion trained on every interaction,
-    re-ranked for fashion sense (columns `reranked` and `reason` say how and why)."""
-    table = recommendation_table(fashion_data, config.k, config.rerank)
+    re-ranked for fashion sense (columns `reranked` and `reason` say how and why); the K-th slot
+    may go to a cold item that looks like the user's purchases (defs.cold_items)."""
+    table = with_cold_items(recommendation_table(fashion_data, config.k, config.rerank), fashion_data)
     path = write_parquet(table, Path(fashion_data.data_dir) / "recommendations" / "user_recommendations.parquet")
     with warehouse.get_connection() as conn:
         conn.execute("BEGIN TRANSACTION")
@@ -70,5 +72,6 @@ def user_recommendations(config: RecommendationConfig, fashion_data: FashionData
         "dagster/row_count": len(table), "users": table[C.USER_ID].n_unique(),
         "model": table["model"][0], "distinct items recommended": table[C.ITEM_ID].n_unique(),
         "reranked": config.rerank,
+        "cold items recommended": int((table[C.MODEL] == COLD_MODEL).sum()),
         "path": dg.MetadataValue.path(str(path)),
     })

@@ -17,7 +17,7 @@ import dagster as dg
 import polars as pl
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.defs.ingestion import products
+from fashion_pipeline.defs.ingestion import products, reviews
 from fashion_pipeline.defs.raw import raw_deepfashion, raw_dvbpr
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
@@ -204,3 +204,7 @@ def similar_items(config: SimilarItemsConfig, fashion_data: FashionData) -> dg.M
 
 
 VISION_ASSETS = [detector_dataset, clothing_detector, item_images, image_features, similarity_index, similar_items]
+
+# The vision group with the catalogue it needs (products names the asins of the DVBPR images).
+vision_job = dg.define_asset_job(
+    "vision_job", selection=dg.AssetSelection.assets(reviews, products, *VISION_ASSETS))

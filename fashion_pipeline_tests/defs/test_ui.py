@@ -78,13 +78,15 @@ def test_asset_graph_shows_the_assets_and_a_materialization(webserver, tmp_path)
         # the asset graph: the project's groups, from raw files to recommendations
         page.goto(webserver + "/asset-groups", wait_until="networkidle")
         dismiss_dialogs(page)
-        for group in ("raw", "ingestion", "models", "seasonal", "warehouse"):
+        for group in ("raw", "ingestion", "models", "seasonal", "warehouse", "vision"):
             page.locator(f'[data-tooltip="{group}"]').first.wait_for(timeout=60_000)
         page.screenshot(path=str(tmp_path / "lineage.png"))
-        # the catalogue: every asset, and the materialization the command-line run made
+        # the catalogue: every asset, and the materialization the command-line run made; tall
+        # enough that the list (virtualized: rows out of view are not rendered) shows them all
+        page.set_viewport_size({"width": 1500, "height": 1600})
         page.goto(webserver + "/assets", wait_until="networkidle")
         dismiss_dialogs(page)
-        for asset in ("interactions", "gmf_model", "user_recommendations", "seasonal_model"):
+        for asset in ("interactions", "gmf_model", "user_recommendations", "seasonal_model", "similarity_index"):
             page.get_by_text(asset, exact=True).first.wait_for(timeout=60_000)
         # the catalogue's status column: what the command-line run materialized
         page.get_by_text("Materialized", exact=True).first.wait_for(timeout=60_000)

@@ -73,7 +73,7 @@ def test_cli_commands_on_saved_artifacts(colour_images, tmp_path):
     features = read_features(layout.features)
     save_index(build_index(features.vectors, kind="exact"), features.ids, layout.index)
     by_item = commands.similar(item="blue0", k=3, data_dir=tmp_path / "data")
-    assert by_item["results"][0] == {"rank": 1, "asin": "blue1", "score": pytest.approx(1.0, abs=1e-4)}
+    assert by_item["results"][0] == {"rank": 1, "asin": "blue1", "score": pytest.approx(1.0, abs=1e-4), "title": None}
     by_photo = commands.similar(image=paths[4], k=2, data_dir=tmp_path / "data")
     assert {r["asin"] for r in by_photo["results"]} == {"blue0", "blue1"} and by_photo["box"] is None
     with pytest.raises(FileNotFoundError, match="no trained detector"):
