@@ -291,7 +291,23 @@ def cmd_similar(args: argparse.Namespace) -> int:
     print(f"{len(found['results'])} items most similar to {found['query']}:")
     for r in found["results"]:
         print(f"{r['rank']:>3}. {r['asin']}  {r['title'] or '(no title)'}  [{r['score']:.3f}]")
+    if getattr(args, "report", False):
+        print(f"picture: {_similar_report(data, found, args.image)}")
     return 0
+
+
+def _similar_report(data, found: dict, image: Path | None) -> Path:
+    """PNG of the query (photo with its box, or the query item's own photo) and its matches."""
+    from fashion_pipeline.defs.sense import item_photos, reports_dir
+    from fashion_pipeline.vision.report import write_similar_report
+
+    photos = item_photos(data, [r["asin"] for r in found["results"]] + ([] if image else [found["query"]]))
+    results = [{**r, "image": photos.get(r["asin"])} for r in found["results"]]
+    query = image if image is not None else photos.get(found["query"])
+    if query is None:
+        raise FileNotFoundError(f"no photo of {found['query']} to draw the report with")
+    name = Path(image).stem if image is not None else found["query"]
+    return write_similar_report(query, found["box"], results, reports_dir(data) / f"similar_{name}.png")
 
 
 def cmd_image_eval(args: argparse.Namespace) -> int:
@@ -354,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--no-detect", action="store_true", help="embed the whole photo, without the detector")
     p.add_argument("--data-dir", help="where the index and features are (default: data/)")
+    p.add_argument("--report", action="store_true",
+                   help="also write a PNG of the query (with the garment box) and the similar items to data/reports/")
     p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("image-eval", help="leave-one-out kNN precision@k of image embeddings on DIR/<class>/*.jpg")

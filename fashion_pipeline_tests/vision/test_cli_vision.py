@@ -74,3 +74,15 @@ def test_image_eval_prints_the_issue_json(colour_images, tmp_path, capsys):
     assert "no trained detector at" in capsys.readouterr().err
     assert main(["image-eval", "--images", str(tmp_path / "absent"), "--no-detect"]) == 2
     assert "no folder at" in capsys.readouterr().err
+
+
+def test_similar_report_draws_the_query_and_its_matches(data_dir, colour_images, capsys):
+    from PIL import Image
+
+    paths, _, _ = colour_images
+    assert main(["similar", "--image", str(paths[2]), "-k", "2", "--no-detect", "--report",
+                 "--data-dir", str(data_dir)]) == 0
+    png = capsys.readouterr().out.strip().splitlines()[-1].removeprefix("picture: ")
+    assert png.endswith(".png") and str(data_dir) in png
+    with Image.open(png) as im:
+        assert im.width > 300 and im.height > 300
