@@ -13,6 +13,17 @@ choose. All models of a dataset come from one run_protocol call.
 
     .venv/bin/python benchmarks/ncf_benchmark.py [--dataset ml-1m|beauty|all]
         [--models popularity,als,gmf,mlp,neumf] [--out results.json]
+
+ML-1M's neural models are slow on 2 cores (hours). They can run on another machine (a GPU box)
+with benchmarks/ncf_parallel.py, the same protocol split into parallel processes:
+
+    .venv/bin/python benchmarks/ncf_benchmark.py --dataset ml-1m --export-split DIR   # DIR/ml-1m.npz
+    python benchmarks/ncf_parallel.py PLAN.json DIR/ml-1m.npz OUT                      # elsewhere
+    .venv/bin/python benchmarks/ncf_benchmark.py --dataset ml-1m --neural-results OUT/summary.json
+
+The last command fits popularity and ALS here and prints them beside the neural results of the
+variant ncf_parallel selected on validation, marked with the device they ran on; it refuses a
+summary computed on a different split (fingerprint of the split's arrays).
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import glob
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -43,6 +55,9 @@ from fashion_pipeline.recsys.models.gmf import GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMFConfig
 from fashion_pipeline.recsys.training import TrainConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ncf_parallel import save_split, split_fingerprint  # noqa: E402
 
 # implicit warns about OpenBLAS threads at every fit; ALS.fit already limits them (threadpoolctl)
 warnings.filterwarnings("ignore", message="OpenBLAS is configured")
@@ -79,17 +94,23 @@ DATASETS = ("ml-1m", "beauty")
 #        128 f, reg 0.05, alpha 20 (the Amazon default)  0.0409 | 0.6859 | 0.4243
 #        (grid: factors 32/64/128 x alpha 1/5/20 x reg 0.05/5)
 #   popularity                                   0.0206 | 0.4546 | 0.2524
+#   Second round (2026-11-28, GPU box, benchmarks/ncf_parallel.py, full validation set):
+#   8 negatives per positive, the rest as chosen above but GMF lr 0.002:
+#   GMF  64 f, 8 neg, lr 0.002                   0.0442 | 0.7075 | 0.4265  (best epoch 9)
+#   MLP  (128, 64, 32), 8 neg, lr 0.002          0.0399 | 0.6949 | 0.4118  (best epoch 12)
+#   NeuMF alpha 0.7, lr 0.0005, 8 neg            0.0453 | 0.7081 | 0.4266  (best epoch 3)
+#   against the 4-negative NeuMF of the full CPU run: 0.0434 | 0.7174 | 0.4321. By the criterion
+#   (sum of the three) 4 negatives win (1.193 vs 1.180), so 4 negatives stay. Its test refit did
+#   not finish in the GPU time box either: it does not matter, test never chooses.
+#   Sampled softmax (all 3,706 items as negatives, temperature 0.5, lr 0.002, batch 1024, L2
+#   1e-3 on embeddings and GMF's output layer; NeuMF lr 0.0005, alpha 0.5):
+#   GMF 0.0431 | 0.6829 | 0.4170, MLP 0.0341 | 0.6411 | 0.3826, NeuMF 0.0397 | 0.6861 | 0.4137:
+#   worse on every metric than the log loss here (dense data, 4.5%): not taken.
 CONFIGS: dict[str, ModelConfigs] = {
-    # Second round: 8 negatives per positive. Its GMF and MLP fits were cut short by the time box
-    # in the grid above, but on the same 5000 early-stopping validation users they led every
-    # 4-negative run epoch for epoch (best val NDCG@10: GMF 0.0437 at epoch 9 vs <= 0.0410 for
-    # all 4-negative GMFs; MLP 0.0393 at epoch 10 and rising vs 0.0383). So the full run below
-    # takes 8 negatives everywhere, kept only if its NeuMF validation beats the 4-negative run's
-    # (NeuMF val, 4 negatives, full run: 0.0434 | 0.7174 | 0.4321).
     "ml-1m": ModelConfigs(
-        gmf=GMFConfig(factors=64, train=TrainConfig(lr=0.002, negatives=8)),
-        mlp=MLPConfig(layers=(128, 64, 32), train=TrainConfig(lr=0.002, negatives=8)),
-        neumf=NeuMFConfig(alpha=0.7, train=TrainConfig(lr=0.0005, negatives=8)),
+        gmf=GMFConfig(factors=64, train=TrainConfig(lr=0.001, negatives=4)),
+        mlp=MLPConfig(layers=(128, 64, 32), train=TrainConfig(lr=0.002, negatives=4)),
+        neumf=NeuMFConfig(alpha=0.7, train=TrainConfig(lr=0.0005, negatives=4)),
         als=ALSConfig(factors=64, regularization=5.0, alpha=5.0, iterations=15),
     ),
     # Beauty: chosen by validation full-ranking NDCG@10 (val HR@10 | sampled HR@10 in brackets).
@@ -98,19 +119,31 @@ CONFIGS: dict[str, ModelConfigs] = {
     #        512 f, reg 0.05, alpha 20               0.0471;  256 f, 30 it: 0.0469
     #        256 f, alpha 5 / 10 / 50                0.0435 / 0.0465 / 0.0465
     #        128 f, alpha 5 / 20 / 50                0.0385 / 0.0417 / 0.0424
-    #   GMF  64 f, 32 neg, lr 0.005, batch 1024      0.0223 (0.0421 | 0.3886)  <- chosen
-    #        64 f, 128 neg, lr 0.002, batch 4096     0.0234: +0.0011 for 4x the epoch time
-    #                                                (45-min validation fit here): not taken
-    #        64 f, 4 neg, lr 0.005                   0.0158
-    #        64 f, 16 neg: 0.018 (subset, unfinished); 128 f / 256 f, 16 neg: <= 0.0177
-    #        any Adam weight_decay (1e-5, 1e-6) collapsed or stalled it: 0 everywhere
+    #   GMF, sampled softmax (TrainConfig.loss="softmax"; 2026-11-28, 9 CPU processes on the GPU
+    #   box, benchmarks/.cache/gpu/beauty_grid.py). Base: 64 f, 2048 shared negatives per batch of
+    #   1024, temperature 0.2, lr 0.005, L2 0.01 on embeddings, 1e-3 on the output layer:
+    #        base, lr 0.002                          0.0285 (0.0528 | -)  <- chosen (best epoch 6)
+    #        base                                    0.0261;  128 f: 0.0258;  temperature 0.1: 0.0252
+    #        L2 output 3e-3 / 3e-4                   0.0248 / 0.0236
+    #        L2 embeddings 3e-2 / 3e-3               0.0241 / 0.0235
+    #        8192 negatives                          0.029 at epoch 3 on the 5000 early-stopping
+    #                                                users, killed by the time box (60 s/epoch)
+    #        (on this machine: no output L2, L2 0.01 / 0.1: 0.0253 / 0.0268, overfitting after
+    #        epoch 2-3; output L2 0.01: 0.0173, still rising at epoch 15, too strong)
+    #        started from the ALS factors (256 f, output weights 1) and fine-tuned with the
+    #        softmax (lr 1e-4, temperature 0.1): 0.0499 before, 0.0490/0.0488/0.0492/0.0490 after
+    #        epochs 1-4 on the 5000 early-stopping users: no gain over ALS itself; not pursued.
+    #   GMF, log loss (the previous choice)
+    #        64 f, 32 neg, lr 0.005, batch 1024      0.0223 (0.0421 | 0.3886)
     #   MLP  (128, 64, 32), 16 neg, lr 0.005, b 1024 0.0168 (0.0339 | 0.4353)  <- chosen
     #        same, lr 0.002                          0.0165
     #   NeuMF on those, 32 neg, b 1024, lr 0.0002, alpha 0.5   0.0252 (0.0468 | 0.4330)  <- chosen
     #        lr 0.0005, alpha 0.5 / 0.8              0.0244 / 0.0244
     #   popularity                                   0.0078
     "beauty": ModelConfigs(
-        gmf=GMFConfig(factors=64, train=TrainConfig(negatives=32, batch_size=1024, lr=0.005)),
+        gmf=GMFConfig(factors=64, train=TrainConfig(
+            loss="softmax", softmax_negatives=2048, temperature=0.2, batch_size=1024, lr=0.002, l2=0.01,
+            l2_output=1e-3, patience=3)),
         mlp=MLPConfig(layers=(128, 64, 32), train=TrainConfig(negatives=16, batch_size=1024, lr=0.005)),
         neumf=NeuMFConfig(alpha=0.5, train=TrainConfig(negatives=32, batch_size=1024, lr=0.0002)),
         als=ALSConfig(factors=256, regularization=0.05, alpha=20.0, iterations=15),
@@ -207,9 +240,28 @@ COLUMNS = [("HR@10", "hr@10"), ("NDCG@10", "ndcg@10"), ("Recall@20", "recall@20"
 def table(results: dict[str, dict]) -> str:
     head = "| model | " + " | ".join(c for c, _ in COLUMNS) + " | fit s | best epoch |"
     rule = "|---|" + "---:|" * (len(COLUMNS) + 2)
-    rows = [f"| {name} | " + " | ".join(f"{r[k]:.4f}" for _, k in COLUMNS)
+    rows = [f"| {name}{' (' + r['ran_on'] + ')' if r.get('ran_on') else ''} | "
+            + " | ".join(f"{r[k]:.4f}" for _, k in COLUMNS)
             + f" | {r['fit_seconds']:.1f} | {r['best_epoch'] or '-'} |" for name, r in results.items()]
     return "\n".join([head, rule, *rows])
+
+
+def neural_results(path: Path, split: Split) -> tuple[dict[str, dict], str]:
+    """The neural models of the variant ncf_parallel.py selected on validation, each marked with
+    where it ran; refuses results computed on another split."""
+    summary = json.loads(path.read_text())
+    if summary.get("split") != split_fingerprint(split):
+        raise SystemExit(f"{path}: computed on split {summary.get('split')}, not this one "
+                         f"({split_fingerprint(split)}): export the split again with --export-split")
+    variant = summary.get("selected")
+    if variant is None:
+        raise SystemExit(f"{path}: no variant finished all of GMF, MLP and NeuMF")
+    out = {}
+    for name, r in summary["variants"][variant].items():
+        out[name] = {**r, "ran_on": f"{r['device'].split(':')[0].replace('cuda', 'GPU')}, ncf_parallel"}
+    note = (f"neural models: variant '{variant}' of {path.name}, chosen on NeuMF validation "
+            f"({summary['criterion']}), fitted by benchmarks/ncf_parallel.py")
+    return out, note
 
 
 def main() -> None:
@@ -219,6 +271,10 @@ def main() -> None:
                         help=f"comma-separated, from {', '.join(MODEL_NAMES)}")
     parser.add_argument("--out", type=Path, help="write every metric (validation too) as JSON here")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    parser.add_argument("--export-split", type=Path, metavar="DIR",
+                        help="write each dataset's split to DIR/<dataset>.npz (for ncf_parallel.py) and stop")
+    parser.add_argument("--neural-results", type=Path, metavar="SUMMARY",
+                        help="take GMF/MLP/NeuMF from ncf_parallel.py's summary.json instead of fitting them")
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODEL_NAMES]
@@ -239,13 +295,27 @@ def main() -> None:
         split = leave_last_out(df, seed=0)
         load_s = time.perf_counter() - start
         print(f"{dataset}: {describe(df)}; loaded and split in {load_s:.1f}s", flush=True)
-        results, _ = run_protocol(split, names, configs=CONFIGS[dataset], progress=progress)
+        if args.export_split:
+            args.export_split.mkdir(parents=True, exist_ok=True)
+            save_split(split, args.export_split / f"{dataset}.npz")
+            print(f"{dataset}: split {split_fingerprint(split)} written to {args.export_split / f'{dataset}.npz'}")
+            continue
+        note = ""
+        if args.neural_results:
+            neural, note = neural_results(args.neural_results, split)
+            here = [n for n in names if n not in neural]
+            results, _ = run_protocol(split, here, configs=CONFIGS[dataset], progress=progress)
+            results = {n: (results.get(n) or neural[n]) for n in MODEL_NAMES if n in results or n in neural}
+        else:
+            results, _ = run_protocol(split, names, configs=CONFIGS[dataset], progress=progress)
         wall = time.perf_counter() - start
         evaluated = int((split.test_item >= 0).sum())
         title = (f"\nNCF benchmark, {dataset} ({describe(df)}; {evaluated:,} test users), "
-                 f"{time.strftime('%Y-%m-%d')}, 2-core machine, {wall / 60:.1f} min wall\n")
+                 f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core machine, {wall / 60:.1f} min wall"
+                 f"{' here' if note else ''}\n" + (f"{note}\n" if note else ""))
         tables.append(title + "\n" + table(results) + "\n")
-        report[dataset] = {"data": describe(df), "wall_seconds": round(wall, 1), "results": results}
+        report[dataset] = {"data": describe(df), "wall_seconds": round(wall, 1), "results": results,
+                           "split": split_fingerprint(split), "note": note}
         print(tables[-1], flush=True)
 
     print("\n".join(tables))

@@ -1,8 +1,15 @@
-"""One training loop for every pointwise model: log loss over positives and sampled negatives.
+"""One training loop for every NCF model, with two losses over sampled negatives:
 
-Each epoch draws fresh negatives (never the user's own items), shuffles, and runs mini-batches
-as tensor operations. With a validation callback it keeps the weights of the best epoch by
-validation NDCG@10 and stops after `patience` epochs without improvement.
+- "bce": the NCF paper's pointwise log loss. Each epoch draws `negatives` fresh negatives per
+  positive (never the user's own items), shuffles, and runs mini-batches.
+- "softmax": sampled softmax. Each batch of positives shares `softmax_negatives` items drawn
+  uniformly without replacement; every positive is scored against all of them, the user's own
+  items among them are masked out, and the loss is cross-entropy of the positive among
+  [positive, negatives] at a temperature. Many negatives per positive at the cost of one matrix
+  product: what sparse full-ranking data (Amazon) rewards.
+
+Both are tensor operations per batch. With a validation callback the loop keeps the weights of
+the best epoch by validation NDCG@10 and stops after `patience` epochs without improvement.
 """
 
 from __future__ import annotations
@@ -32,8 +39,20 @@ class TrainConfig:
     # L2 on the embedding rows each batch uses (the model's l2_penalty), the usual way to
     # regularize embeddings: rows a batch does not touch are left alone.
     l2: float = 0.0
-    # Negatives per positive, drawn anew each epoch (the NCF paper's default is 4).
+    # L2 on the output layer's weights. GMF's logit h . (p * q) is unchanged when p and q shrink
+    # by c and h grows by c^2, so L2 on the embeddings alone does not bound the scores: with
+    # the sampled softmax on Beauty, validation NDCG@10 peaked at epoch 2-3 and fell while the
+    # training loss dropped towards 0 (l2 0.01 and 0.1 alike).
+    l2_output: float = 0.0
+    # "bce" (the NCF paper's log loss) or "softmax" (sampled softmax, see the module docstring).
+    loss: str = "bce"
+    # bce: negatives per positive, drawn anew each epoch (the NCF paper's default is 4).
     negatives: int = 4
+    # softmax: negatives shared by each batch (capped at the catalogue size). Uniform draws, so
+    # no sampling-probability correction is needed.
+    softmax_negatives: int = 2048
+    # softmax: logits are divided by this; lower sharpens the focus on the hardest negatives.
+    temperature: float = 1.0
     # Epochs without a better validation NDCG@10 before stopping.
     patience: int = 3
     # Validation users scored after each epoch for early stopping (a fixed random subset).
@@ -64,6 +83,37 @@ def recency_weights(times: np.ndarray, half_life_days: float | None) -> np.ndarr
     return (w / w.mean()).astype(np.float32)
 
 
+LOSSES = ("bce", "softmax")
+
+
+class UserItems:
+    """Each user's items as CSR arrays on the device: which of a batch's shared negatives are
+    the batch users' own items, as one gather, no loop over users."""
+
+    def __init__(self, users: np.ndarray, items: np.ndarray, n_users: int, device: torch.device):
+        order = np.argsort(users, kind="stable")
+        counts = np.bincount(users, minlength=n_users)
+        self.indptr = torch.as_tensor(np.concatenate([[0], np.cumsum(counts)]), device=device)
+        self.indices = torch.as_tensor(items[order], device=device)
+
+    def mask(self, users: torch.Tensor, candidates: torch.Tensor, n_items: int) -> torch.Tensor:
+        """(len(users), len(candidates)) bool: candidate j is one of user b's items.
+        `candidates` must be distinct."""
+        starts, ends = self.indptr[users], self.indptr[users + 1]
+        lengths = ends - starts
+        rows = torch.repeat_interleave(torch.arange(len(users), device=users.device), lengths)
+        offsets = torch.arange(int(lengths.sum()), device=users.device) - torch.repeat_interleave(
+            torch.cumsum(lengths, 0) - lengths, lengths)
+        owned = self.indices[torch.repeat_interleave(starts, lengths) + offsets]
+        slot = torch.full((n_items,), -1, dtype=torch.long, device=users.device)
+        slot[candidates] = torch.arange(len(candidates), device=users.device)
+        col = slot[owned]
+        out = torch.zeros(len(users), len(candidates), dtype=torch.bool, device=users.device)
+        hit = col >= 0
+        out[rows[hit], col[hit]] = True
+        return out
+
+
 class TorchScorer:
     """Adapts a model with `score_users` to the evaluation's numpy `score(users)`."""
 
@@ -89,39 +139,27 @@ def train_pointwise(model: nn.Module, users: np.ndarray, items: np.ndarray, n_it
                     times: np.ndarray | None = None, validate: Callable[[TorchScorer], dict] | None = None,
                     on_epoch: Callable[[int, dict], None] | None = None, epochs: int | None = None) -> TrainResult:
     """Train `model` in place; with `validate`, end on the weights of the best epoch."""
+    if cfg.loss not in LOSSES:
+        raise ValueError(f"TrainConfig.loss must be one of {', '.join(LOSSES)}, not {cfg.loss!r}")
     device = resolve_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     model.to(device)
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
-    positives = PairSet(users, items, n_items)
     weights = recency_weights(times, cfg.half_life_days) if times is not None else None
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    loss_fn = nn.BCEWithLogitsLoss(reduction="none")
+    # fused: one kernel over all parameters instead of a loop of small ops; the same algorithm,
+    # 7x faster per step on CPU (5.5 ms against 40 ms for the full-sample GMF's 4M parameters),
+    # where the dense Adam update of every embedding row dominated an epoch.
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    epoch_fn = _softmax_epoch if cfg.loss == "softmax" else _bce_epoch
+    state = {"positives": PairSet(users, items, n_items)} if cfg.loss == "bce" else {
+        "owned": UserItems(users, items, int(users.max()) + 1 if len(users) else 0, device)}
     result, best_state, stale = TrainResult(), None, 0
     for epoch in range(1, (epochs or cfg.epochs) + 1):
         start = time.perf_counter()
-        neg_u, neg_i = sample_training_negatives(users, positives, n_items, cfg.negatives, rng)
-        u = torch.as_tensor(np.concatenate([users, neg_u]), device=device)
-        i = torch.as_tensor(np.concatenate([items, neg_i]), device=device)
-        y = torch.cat([torch.ones(len(users)), torch.zeros(len(neg_u))]).to(device)
-        w = None
-        if weights is not None:  # a negative carries the weight of the positive it was drawn for
-            w = torch.as_tensor(np.concatenate([weights, np.repeat(weights, cfg.negatives)]), device=device)
-        perm = torch.as_tensor(rng.permutation(len(y)), device=device)
         model.train()
-        total = torch.zeros((), device=device)
-        for s in range(0, len(perm), cfg.batch_size):
-            idx = perm[s:s + cfg.batch_size]
-            loss = loss_fn(model(u[idx], i[idx]), y[idx])
-            loss = (loss * w[idx]).mean() if w is not None else loss.mean()
-            if cfg.l2:
-                loss = loss + cfg.l2 * model.l2_penalty(u[idx], i[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.detach() * len(idx)
-        record = {"epoch": epoch, "loss": float(total) / len(perm), "seconds": time.perf_counter() - start}
+        loss = epoch_fn(model, opt, users, items, n_items, cfg, weights, rng, device, state)
+        record = {"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - start}
         if validate is not None:
             record.update({f"val_{k}": v for k, v in validate(TorchScorer(model, device)).items()})
             if record["val_ndcg@10"] > result.best_ndcg:
@@ -139,3 +177,62 @@ def train_pointwise(model: nn.Module, users: np.ndarray, items: np.ndarray, n_it
     else:
         result.best_epoch = len(result.history)
     return result
+
+
+def _step(opt, loss: torch.Tensor) -> None:
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def _bce_epoch(model, opt, users, items, n_items, cfg, weights, rng, device, state) -> float:
+    """One epoch of log loss over the positives and `cfg.negatives` fresh negatives each."""
+    neg_u, neg_i = sample_training_negatives(users, state["positives"], n_items, cfg.negatives, rng)
+    u = torch.as_tensor(np.concatenate([users, neg_u]), device=device)
+    i = torch.as_tensor(np.concatenate([items, neg_i]), device=device)
+    y = torch.cat([torch.ones(len(users)), torch.zeros(len(neg_u))]).to(device)
+    w = None
+    if weights is not None:  # a negative carries the weight of the positive it was drawn for
+        w = torch.as_tensor(np.concatenate([weights, np.repeat(weights, cfg.negatives)]), device=device)
+    perm = torch.as_tensor(rng.permutation(len(y)), device=device)
+    loss_fn = nn.BCEWithLogitsLoss(reduction="none")
+    total = torch.zeros((), device=device)
+    for s in range(0, len(perm), cfg.batch_size):
+        idx = perm[s:s + cfg.batch_size]
+        loss = loss_fn(model(u[idx], i[idx]), y[idx])
+        loss = (loss * w[idx]).mean() if w is not None else loss.mean()
+        if cfg.l2:
+            loss = loss + cfg.l2 * model.l2_penalty(u[idx], i[idx])
+        if cfg.l2_output:
+            loss = loss + cfg.l2_output * model.out.weight.pow(2).sum()
+        _step(opt, loss)
+        total += loss.detach() * len(idx)
+    return float(total) / max(len(perm), 1)
+
+
+def _softmax_epoch(model, opt, users, items, n_items, cfg, weights, rng, device, state) -> float:
+    """One epoch of sampled softmax: each batch's positives against shared uniform negatives,
+    the users' own items among those masked out."""
+    k = min(cfg.softmax_negatives, n_items)
+    u_all = torch.as_tensor(users, device=device)
+    i_all = torch.as_tensor(items, device=device)
+    w_all = torch.as_tensor(weights, device=device) if weights is not None else None
+    perm = torch.as_tensor(rng.permutation(len(users)), device=device)
+    total = torch.zeros((), device=device)
+    for s in range(0, len(perm), cfg.batch_size):
+        idx = perm[s:s + cfg.batch_size]
+        # distinct items, seeded by `rng`: one permutation of the catalogue per batch
+        neg = torch.as_tensor(rng.permutation(n_items)[:k], device=device)
+        u, i = u_all[idx], i_all[idx]
+        pos_logit = model(u, i)[:, None]
+        neg_logit = model.score_items(u, neg).masked_fill(state["owned"].mask(u, neg, n_items), float("-inf"))
+        logits = torch.cat([pos_logit, neg_logit], dim=1) / cfg.temperature
+        loss = torch.logsumexp(logits, dim=1) - logits[:, 0]
+        loss = (loss * w_all[idx]).mean() if w_all is not None else loss.mean()
+        if cfg.l2:
+            loss = loss + cfg.l2 * model.l2_penalty(u, i)
+        if cfg.l2_output:
+            loss = loss + cfg.l2_output * model.out.weight.pow(2).sum()
+        _step(opt, loss)
+        total += loss.detach() * len(idx)
+    return float(total) / max(len(perm), 1)

@@ -29,6 +29,10 @@ class GMF(nn.Module):
         """Mean squared norm of the embeddings this batch uses."""
         return (self.user(users).pow(2).sum(-1) + self.item(items).pow(2).sum(-1)).mean()
 
+    def score_items(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """(len(users), len(items)) logits of every user against every listed item."""
+        return (self.user(users) * self.out.weight) @ self.item(items).T + self.out.bias
+
     def score_users(self, users: torch.Tensor) -> torch.Tensor:
         """(len(users), n_items) logits: one matrix product."""
         weighted = self.user(users) * self.out.weight  # (B, f)

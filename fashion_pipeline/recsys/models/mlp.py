@@ -35,20 +35,30 @@ class MLP(nn.Module):
     def l2_penalty(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return (self.user(users).pow(2).sum(-1) + self.item(items).pow(2).sum(-1)).mean()
 
-    def features_all_items(self, users: torch.Tensor, item_chunk: int = 4096) -> torch.Tensor:
-        """(B, n_items, last layer) tower outputs for every item, without materializing the
-        concatenation: the first layer splits into a user part and an item part that add."""
+    def features_items(self, users: torch.Tensor, items: torch.Tensor | None = None,
+                       item_chunk: int = 4096) -> torch.Tensor:
+        """(B, len(items), last layer) tower outputs of every user against every listed item (all
+        items when `items` is None), without materializing the concatenation: the first layer
+        splits into a user part and an item part that add."""
         first = self.hidden[0]
         half = self.user.embedding_dim
         user_part = self.user(users) @ first.weight[:, :half].T  # (B, h1)
+        item_w = self.item.weight if items is None else self.item(items)
         outs = []
-        for start in range(0, self.item.num_embeddings, item_chunk):
-            item_w = self.item.weight[start:start + item_chunk]
-            x = torch.relu(user_part[:, None, :] + (item_w @ first.weight[:, half:].T + first.bias)[None])
+        for start in range(0, len(item_w), item_chunk):
+            chunk = item_w[start:start + item_chunk]
+            x = torch.relu(user_part[:, None, :] + (chunk @ first.weight[:, half:].T + first.bias)[None])
+            x = self.dropout(x)
             for layer in self.hidden[1:]:
-                x = torch.relu(layer(x))
+                x = self.dropout(torch.relu(layer(x)))
             outs.append(x)
         return torch.cat(outs, dim=1)
+
+    def features_all_items(self, users: torch.Tensor, item_chunk: int = 4096) -> torch.Tensor:
+        return self.features_items(users, None, item_chunk)
+
+    def score_items(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features_items(users, items)).squeeze(-1)
 
     def score_users(self, users: torch.Tensor) -> torch.Tensor:
         return self.out(self.features_all_items(users)).squeeze(-1)

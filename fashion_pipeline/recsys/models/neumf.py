@@ -40,12 +40,17 @@ class NeuMF(nn.Module):
     def l2_penalty(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.gmf.l2_penalty(users, items) + self.mlp.l2_penalty(users, items)
 
-    def score_users(self, users: torch.Tensor) -> torch.Tensor:
+    def score_items(self, users: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
+        """(len(users), len(items)) logits against the listed items (every item when None)."""
         f = self.gmf.user.embedding_dim
         w_gmf, w_mlp = self.out.weight[0, :f], self.out.weight[0, f:]
-        gmf_part = (self.gmf.user(users) * w_gmf) @ self.gmf.item.weight.T  # (B, n_items)
-        mlp_part = self.mlp.features_all_items(users) @ w_mlp  # (B, n_items)
+        item_w = self.gmf.item.weight if items is None else self.gmf.item(items)
+        gmf_part = (self.gmf.user(users) * w_gmf) @ item_w.T  # (B, n)
+        mlp_part = self.mlp.features_items(users, items) @ w_mlp  # (B, n)
         return gmf_part + mlp_part + self.out.bias
+
+    def score_users(self, users: torch.Tensor) -> torch.Tensor:
+        return self.score_items(users, None)
 
 
 @dataclass
