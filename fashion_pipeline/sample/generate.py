@@ -66,7 +66,8 @@ def sample_is_current(out_dir: str | Path, scale: str = "small", seed: int = 0) 
     if not manifest.exists():
         return False
     written = json.loads(manifest.read_text())
-    return written.get("seed") == seed and written.get("config") == _jsonable(config_for(scale))
+    # compare as JSON reads it back: tuples in the config come back as lists
+    return written.get("seed") == seed and written.get("config") == json.loads(json.dumps(_jsonable(config_for(scale))))
 
 
 def _jsonable(cfg: SampleConfig) -> dict:

@@ -146,3 +146,11 @@ def test_full_scale_matches_the_real_file(tmp_path):
     df = _purchases(tmp_path)
     shuffled = df.with_columns(pl.Series("style", np.random.default_rng(0).permutation(df["style"].to_numpy())))
     assert _top_share(df, "style") > _top_share(shuffled, "style") + 0.1
+
+
+def test_a_written_sample_is_current_until_its_settings_change(small_sample):
+    from fashion_pipeline.sample.generate import sample_is_current
+
+    assert sample_is_current(small_sample)  # tuples in the config survive the JSON round trip
+    assert not sample_is_current(small_sample, seed=1)
+    assert not sample_is_current(small_sample, scale="full")
