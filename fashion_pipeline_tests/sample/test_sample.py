@@ -148,9 +148,17 @@ def test_full_scale_matches_the_real_file(tmp_path):
     assert _top_share(df, "style") > _top_share(shuffled, "style") + 0.1
 
 
-def test_a_written_sample_is_current_until_its_settings_change(small_sample):
+
+def test_a_written_sample_is_current_until_its_settings_change(small_sample, tmp_path):
+    from dataclasses import asdict
+
     from fashion_pipeline.sample.generate import sample_is_current
 
-    assert sample_is_current(small_sample)  # tuples in the config survive the JSON round trip
+    assert sample_is_current(small_sample)
     assert not sample_is_current(small_sample, seed=1)
     assert not sample_is_current(small_sample, scale="full")
+    # the full scale's config holds tuples (rating counts); JSON gives them back as lists
+    full = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(config_for("full")).items()}
+    assert any(isinstance(v, tuple) for v in full.values())
+    (tmp_path / "sample.json").write_text(json.dumps({"seed": 0, "config": full}))
+    assert sample_is_current(tmp_path, scale="full")
