@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from fashion_pipeline import columns as C
 from fashion_pipeline import paths
 
 
@@ -191,13 +192,22 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "user_recommendations" not in tables:
             raise FileNotFoundError(f"{warehouse} has no user_recommendations yet: materialize it (make demo)")
+        columns = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_name = 'user_recommendation_details'").fetchall()}
+        # tables written before the re-ranker existed have no reason column
+        reason = f"coalesce({C.RERANK_REASON}, '')" if C.RERANK_REASON in columns else "''"
+        reranked = f"coalesce(bool_or({C.RERANKED}) OVER (), false)" if C.RERANKED in columns else "false"
         rows = conn.execute(
-            "SELECT rank, asin, score, model, title FROM user_recommendation_details "
+            f"SELECT rank, asin, score, model, title, {reason}, {reranked} FROM user_recommendation_details "
             "WHERE reviewer_id = ? AND rank <= ? ORDER BY rank", [args.user, args.k]).fetchall()
         if rows:
-            print(f"User {args.user}'s top-{len(rows)} recommendation ({rows[0][3]}):")
-            for rank, asin, score, _, title in rows:
-                print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{score:.3f}]")
+            print(f"User {args.user}'s top-{len(rows)} recommendation ({rows[0][3]}"
+                  + (", re-ranked: score is the model's, reason says why the row is here" if rows[0][6] else "") + "):")
+            for rank, asin, score, model, title, why, _ in rows:
+                note = f"  {why}" if why else ""
+                if model != rows[0][3]:
+                    note = f"  ({model}){note}"
+                print(f"{rank:>3}. {asin}  {title or '(no title)'}  [{score:.3f}]{note}")
             return 0
         popular = conn.execute(
             "SELECT asin, any_value(title), count(*) AS n FROM interaction_details "
