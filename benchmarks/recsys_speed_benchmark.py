@@ -128,13 +128,18 @@ def main() -> None:
     # --- top-10 for every user -----------------------------------------------------------------
     gmf = new_gmf()  # timing does not depend on the weights
     scorer = TorchScorer(gmf, torch.device("cpu"))
-    topk_s, (top_items, _) = best_of(lambda: top_k(scorer, all_users, seen, k=10), args.repeat)
+    cores = os.cpu_count() or 1
+    topk_s, (top_items, _) = best_of(lambda: top_k(scorer, all_users, seen, k=10, threads=cores), args.repeat)
     assert not seen[all_users[:, None].repeat(10, 1).ravel(), top_items.ravel()].any(), "a seen item was recommended"
     rows.append(("top-10 all users", topk_s, f"{len(all_users) / topk_s:,.0f} users/s",
-                 f"{len(all_users):,} users x {split.n_items:,} items, seen filtered, GMF {factors} factors"))
-    score_s, _ = best_of(lambda: [scorer.score(all_users[s:s + 2048]) for s in range(0, len(all_users), 2048)],
+                 f"{len(all_users):,} users x {split.n_items:,} items, seen filtered, GMF {factors} factors, "
+                 f"{cores} torch threads"))
+    one_s, _ = best_of(lambda: top_k(scorer, all_users, seen, k=10, threads=1), args.repeat)
+    rows.append(("  same, 1 torch thread", one_s, f"{len(all_users) / one_s:,.0f} users/s", "as while training"))
+    torch.set_num_threads(1)
+    score_s, _ = best_of(lambda: sum(len(scorer.score(all_users[s:s + 2048])) for s in range(0, len(all_users), 2048)),
                          args.repeat)
-    rows.append(("  of which: scoring (TorchScorer)", score_s, "", "matrix products, batches of 512 users"))
+    rows.append(("  parts, 1 thread: scoring to numpy", score_s, "", "TorchScorer.score in batches of 2048 users"))
     batch = all_users[:2048]
     scores = scorer.score(batch)
     n_batches = -(-len(all_users) // 2048)
@@ -148,8 +153,8 @@ def main() -> None:
     copy_s, _ = best_of(lambda: np.array(scores, dtype=np.float32), args.repeat)
     mask_s, masked = best_of(mask, args.repeat)
     part_s, _ = best_of(lambda: np.argpartition(-masked, 9, axis=1)[:, :10], args.repeat)
-    rows.append(("  of which: copy + seen mask", mask_s * n_batches, "", f"copy alone {copy_s * n_batches:.2f} s"))
-    rows.append(("  of which: argpartition", part_s * n_batches, "", "np.argpartition(-scores) per batch"))
+    rows.append(("  parts, 1 thread: numpy copy + seen mask", mask_s * n_batches, "", f"copy alone {copy_s * n_batches:.2f} s"))
+    rows.append(("  peer: np.argpartition instead of torch.topk", part_s * n_batches, "", "np.argpartition(-scores) per batch"))
 
     # --- ALS fit -------------------------------------------------------------------------------
     als_cfg = ALSConfig()

@@ -121,11 +121,16 @@ class TorchScorer:
         self.model, self.device, self.batch_size = model, device, batch_size
 
     @torch.no_grad()
-    def score(self, users: np.ndarray) -> np.ndarray:
+    def score_tensor(self, users: np.ndarray) -> torch.Tensor:
+        """(len(users), n_items) float32 scores as a CPU tensor: top_k masks and selects on it
+        in place, without numpy copies."""
         self.model.eval()
         parts = [self.model.score_users(torch.as_tensor(users[s:s + self.batch_size], device=self.device)).float().cpu()
                  for s in range(0, len(users), self.batch_size)]
-        return torch.cat(parts).numpy() if parts else np.zeros((0, 0), np.float32)
+        return torch.cat(parts) if parts else torch.zeros((0, 0))
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        return self.score_tensor(users).numpy()
 
 
 @dataclass
