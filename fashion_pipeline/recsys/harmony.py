@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fashion_pipeline.sources.attributes import COLOUR_RGB
+from fashion_pipeline.sources.attributes import COLOUR_NAMES
 
-COLOUR_NAMES = tuple(COLOUR_RGB)
 NEUTRALS = frozenset({"black", "white", "grey", "navy", "beige", "brown"})
 # Hue in degrees on the red-yellow-blue wheel (pink is a light red, leaning to purple).
 HUE = {"red": 0.0, "orange": 60.0, "yellow": 120.0, "green": 180.0, "blue": 240.0, "purple": 300.0,

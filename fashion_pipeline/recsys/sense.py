@@ -22,14 +22,11 @@ def item_ids_of(interactions: pl.DataFrame) -> np.ndarray:
 
 def load_image_vectors(features_path: str | Path, item_ids: np.ndarray) -> np.ndarray:
     """Image vectors from the HDF5 feature store aligned to `item_ids`; zero rows where absent."""
+    from fashion_pipeline.recsys.cold_start import align_vectors
     from fashion_pipeline.vision.features import read_features
 
     features = read_features(features_path)
-    pos = {a: i for i, a in enumerate(features.ids.tolist())}
-    out = np.zeros((len(item_ids), features.vectors.shape[1]), dtype=np.float32)
-    where = np.array([pos.get(a, -1) for a in item_ids])
-    out[where >= 0] = features.vectors[where[where >= 0]]
-    return out
+    return align_vectors(features.ids, features.vectors, item_ids)[0]
 
 
 def history_for(split: Split, stage: str, sense: ItemSense, config: RerankConfig = RerankConfig()) -> UserHistory:

@@ -47,6 +47,8 @@ COLOUR_RGB: dict[str, tuple[int, int, int]] = {
     "purple": (120, 50, 150),
     "orange": (240, 130, 30),
 }
+# The named colours in one fixed order: the index every colour code in the project uses.
+COLOUR_NAMES = tuple(COLOUR_RGB)
 
 PATTERN_WORDS: dict[str, list[str]] = {
     "striped": ["striped", "stripe", "stripes", "pinstripe"],

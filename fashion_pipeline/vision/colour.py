@@ -17,9 +17,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from fashion_pipeline.sources.attributes import COLOUR_RGB
+from fashion_pipeline.sources.attributes import COLOUR_NAMES, COLOUR_RGB
 
-COLOUR_NAMES = tuple(COLOUR_RGB)
 
 
 @dataclass(frozen=True)
