@@ -364,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014- or 2018-format review file")
     p.add_argument("--reviews", required=True, type=Path)
-    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf",
+    p.add_argument("--models", default="popularity,als,gmf,mlp,neumf,sasrec",
                    help="comma-separated; <model>+rerank (e.g. neumf+rerank) is that model re-ranked (needs --metadata)")
     p.add_argument("--metadata", type=Path, help="product metadata: adds repeat_rate, intra_list_diversity, "
                    "coverage, novelty for every model and allows <model>+rerank")

@@ -1,4 +1,4 @@
-"""Model assets: the split, five recommenders trained under one protocol, and the champion."""
+"""Model assets: the split, six recommenders trained under one protocol, and the champion."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from fashion_pipeline.defs.ingestion import interactions
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.recsys.evaluation import STAGES, leave_last_out
-from fashion_pipeline.recsys.experiment import ModelConfigs, fit_and_evaluate
+from fashion_pipeline.recsys.experiment import NEURAL, ModelConfigs, fit_and_evaluate
 from fashion_pipeline.recsys.persistence import (
     load_fitted, load_split, model_file, save_fitted, save_split, write_json,
 )
@@ -66,7 +66,7 @@ def interaction_splits(fashion_data: FashionData) -> dg.MaterializeResult:
 
 def configs_for(config: TrainingConfig) -> ModelConfigs:
     configs = ModelConfigs()
-    for name in ("gmf", "mlp", "neumf"):
+    for name in NEURAL:
         train = getattr(configs, name).train
         train.device = config.device
         if config.max_epochs:
@@ -113,7 +113,7 @@ def train_model(name: str, context: dg.AssetExecutionContext, config: TrainingCo
 
 
 def _model_asset(name: str, description: str, deps: list):
-    @dg.asset(name=f"{name}_model", deps=deps, group_name=GROUP, kinds={"pytorch" if name in ("gmf", "mlp", "neumf") else "numpy", "mlflow"},
+    @dg.asset(name=f"{name}_model", deps=deps, group_name=GROUP, kinds={"pytorch" if name in NEURAL else "numpy", "mlflow"},
               description=description, automation_condition=FOLLOW_UPSTREAM)
     def _asset(context: dg.AssetExecutionContext, config: TrainingConfig, fashion_data: FashionData,
                mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
@@ -127,4 +127,6 @@ als_model = _model_asset("als", "implicit's ALS matrix factorization with tuned 
 gmf_model = _model_asset("gmf", "Generalized Matrix Factorization (NCF), trained with sampled negatives.", [interaction_splits])
 mlp_model = _model_asset("mlp", "The NCF MLP tower over user and item embeddings.", [interaction_splits])
 neumf_model = _model_asset("neumf", "NeuMF, initialised from the trained GMF and MLP.", [interaction_splits, gmf_model, mlp_model])
-MODEL_ASSETS = [popularity_model, als_model, gmf_model, mlp_model, neumf_model]
+sasrec_model = _model_asset("sasrec", "SASRec: self-attention over each user's purchases in time order, "
+                            "predicting the next; the latest purchases weigh most.", [interaction_splits])
+MODEL_ASSETS = [popularity_model, als_model, gmf_model, mlp_model, neumf_model, sasrec_model]

@@ -18,6 +18,7 @@ from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.sense import item_attributes, ranked_lists
 from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL
 from fashion_pipeline.defs.tracking import MLflowTracking
+from fashion_pipeline.recsys.experiment import NEURAL
 from fashion_pipeline.recsys.persistence import save_fitted, write_json
 from fashion_pipeline.recsys.seasonal import (
     SeasonalConfig, day_start_seconds, fit_seasonal_model, seasonal_training_rows,
@@ -34,7 +35,7 @@ class SeasonalTrainingConfig(dg.Config):
 
 
 class SeasonalModelConfig(dg.Config):
-    model: str = "gmf"  # any of popularity, als, gmf, mlp
+    model: str = "gmf"  # any of popularity, als, gmf, mlp, sasrec
     # Recency: weights halve every this many days before the season (0 = uniform). Off by
     # default: in benchmarks/seasonal_benchmark.py a 180-day half-life lowered next-season
     # NDCG@10 on the sample and on MovieLens-1M (README "Seasons").
@@ -92,7 +93,7 @@ def seasonal_model(context: dg.AssetExecutionContext, config: SeasonalModelConfi
     from fashion_pipeline.recsys.experiment import ModelConfigs
 
     configs = ModelConfigs()
-    if config.model in ("gmf", "mlp", "neumf"):
+    if config.model in NEURAL:
         getattr(configs, config.model).train.device = config.device
     metrics, serving, _ = fit_seasonal_model(rows, n_users, n_items, config.model, configs,
                                              config.half_life_days or None, progress=context.log.info)

@@ -15,10 +15,13 @@ from fashion_pipeline.recsys.evaluation import Split, evaluate
 from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLP, MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMF, NeuMFConfig
-from fashion_pipeline.recsys.training import TorchScorer, TrainConfig, resolve_device, train_pointwise
+from fashion_pipeline.recsys.models.sasrec import SASRec, SASRecConfig
+from fashion_pipeline.recsys.training import (TorchScorer, TrainConfig, resolve_device, train_pointwise,
+                                              train_sequential)
 
-MODEL_NAMES = ("popularity", "als", "gmf", "mlp", "neumf")
-NEURAL = ("gmf", "mlp", "neumf")
+MODEL_NAMES = ("popularity", "als", "gmf", "mlp", "neumf", "sasrec")
+# the PyTorch models: trained by recsys.training, saved as state dicts
+NEURAL = ("gmf", "mlp", "neumf", "sasrec")
 
 
 @dataclass
@@ -26,6 +29,7 @@ class ModelConfigs:
     gmf: GMFConfig = field(default_factory=GMFConfig)
     mlp: MLPConfig = field(default_factory=MLPConfig)
     neumf: NeuMFConfig = field(default_factory=NeuMFConfig)
+    sasrec: SASRecConfig = field(default_factory=SASRecConfig)
     als: ALSConfig = field(default_factory=ALSConfig)
 
     def train_config(self, name: str) -> TrainConfig | None:
@@ -39,6 +43,10 @@ class ModelConfigs:
         if name in NEURAL:
             flat.update({f"train.{k}": v for k, v in vars(cfg.train).items()})
         return flat
+
+
+def build_sasrec(n_users: int, n_items: int, cfg: SASRecConfig) -> SASRec:
+    return SASRec(n_users, n_items, cfg.factors, cfg.blocks, cfg.heads, cfg.max_len, cfg.dropout)
 
 
 @dataclass
@@ -75,8 +83,16 @@ def fit(name: str, split: Split, stage: str, configs: ModelConfigs, epochs: int 
     torch.manual_seed(cfg.seed)
     if name == "gmf":
         module = GMF(split.n_users, split.n_items, configs.gmf.factors)
+        if configs.gmf.init_from_als:
+            if configs.als.factors != configs.gmf.factors:
+                raise ValueError(f"GMF init_from_als needs ALS factors ({configs.als.factors}) == GMF factors "
+                                 f"({configs.gmf.factors})")
+            als = ALS(configs.als).fit(users, items, split.n_users, split.n_items)
+            module.start_from(als.user_factors, als.item_factors)
     elif name == "mlp":
         module = MLP(split.n_users, split.n_items, configs.mlp.layers, configs.mlp.dropout)
+    elif name == "sasrec":
+        module = build_sasrec(split.n_users, split.n_items, configs.sasrec)
     else:
         if not pretrained or "gmf" not in pretrained or "mlp" not in pretrained:
             raise ValueError("NeuMF is initialised from trained GMF and MLP: fit those first")
@@ -94,8 +110,12 @@ def fit(name: str, split: Split, stage: str, configs: ModelConfigs, epochs: int 
         extra = f", val ndcg@10 {record['val_ndcg@10']:.4f}" if "val_ndcg@10" in record else ""
         say(f"  {name} [{stage}] epoch {epoch}: loss {record['loss']:.4f} ({record['seconds']:.1f}s){extra}")
 
-    result = train_pointwise(module, users, items, split.n_items, cfg, times=times, validate=validate,
-                             on_epoch=on_epoch, epochs=epochs)
+    if name == "sasrec":
+        result = train_sequential(module, users, items, times, cfg, validate=validate, on_epoch=on_epoch,
+                                  epochs=epochs)
+    else:
+        result = train_pointwise(module, users, items, split.n_items, cfg, times=times, validate=validate,
+                                 on_epoch=on_epoch, epochs=epochs)
     return Fitted(name, stage, TorchScorer(module, resolve_device(cfg.device)), module,
                   time.perf_counter() - start, result.best_epoch, result.history)
 

@@ -10,7 +10,7 @@ import torch
 
 from fashion_pipeline.recsys.baselines import ALS, Popularity
 from fashion_pipeline.recsys.evaluation import Split
-from fashion_pipeline.recsys.experiment import NEURAL, Fitted, ModelConfigs
+from fashion_pipeline.recsys.experiment import NEURAL, Fitted, ModelConfigs, build_sasrec
 from fashion_pipeline.recsys.models.gmf import GMF
 from fashion_pipeline.recsys.models.mlp import MLP
 from fashion_pipeline.recsys.models.neumf import NeuMF
@@ -67,6 +67,8 @@ def load_fitted(name: str, stage: str, folder: Path, n_users: int, n_items: int,
         module = GMF(n_users, n_items, configs.gmf.factors)
     elif name == "mlp":
         module = MLP(n_users, n_items, configs.mlp.layers, configs.mlp.dropout)
+    elif name == "sasrec":
+        module = build_sasrec(n_users, n_items, configs.sasrec)
     else:
         module = NeuMF(n_users, n_items, configs.gmf.factors, configs.mlp.layers, configs.mlp.dropout)
     module.load_state_dict(torch.load(path, map_location="cpu"))

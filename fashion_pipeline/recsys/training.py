@@ -25,6 +25,7 @@ from torch import nn
 
 from fashion_pipeline.recsys.evaluation import PairSet
 from fashion_pipeline.recsys.sampling import sample_training_negatives
+from fashion_pipeline.recsys.sequences import sequence_matrix
 
 
 @dataclass
@@ -152,18 +153,66 @@ def train_pointwise(model: nn.Module, users: np.ndarray, items: np.ndarray, n_it
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
     weights = recency_weights(times, cfg.half_life_days) if times is not None else None
+    epoch_fn = _softmax_epoch if cfg.loss == "softmax" else _bce_epoch
+    state = {"positives": PairSet(users, items, n_items)} if cfg.loss == "bce" else {
+        "owned": UserItems(users, items, int(users.max()) + 1 if len(users) else 0, device)}
+
+    def run_epoch(opt):
+        return epoch_fn(model, opt, users, items, n_items, cfg, weights, rng, device, state)
+
+    return fit_epochs(model, run_epoch, cfg, device, validate, on_epoch, epochs)
+
+
+def train_sequential(model: nn.Module, users: np.ndarray, items: np.ndarray, times: np.ndarray,
+                     cfg: TrainConfig, validate: Callable[[TorchScorer], dict] | None = None,
+                     on_epoch: Callable[[int, dict], None] | None = None, epochs: int | None = None) -> TrainResult:
+    """Train a sequence model (SASRec) in place on each user's items in time order: at every
+    position, cross-entropy of the next item over the whole catalogue. Sets the model's
+    histories to these interactions, so it scores from what it was fitted on."""
+    device = resolve_device(cfg.device)
+    torch.set_num_threads(cfg.threads)
+    model.to(device)
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    n_users = model.histories.shape[0]
+    seqs = sequence_matrix(users, items, times, n_users, model.max_len + 1)
+    model.set_histories(seqs[:, 1:])
+    inputs, targets = torch.as_tensor(seqs[:, :-1]), torch.as_tensor(seqs[:, 1:])
+    trainable = torch.as_tensor(np.flatnonzero(((seqs[:, :-1] > 0) & (seqs[:, 1:] > 0)).any(axis=1)))
+
+    def run_epoch(opt):
+        total, count = torch.zeros(()), 0
+        shuffled = trainable[torch.as_tensor(rng.permutation(len(trainable)))]
+        for s in range(0, len(shuffled), cfg.batch_size):
+            rows = shuffled[s:s + cfg.batch_size]
+            x, y = inputs[rows], targets[rows]
+            width = int((x > 0).sum(1).max())
+            x, y = x[:, -width:].to(device), y[:, -width:].to(device)
+            valid = (x > 0) & (y > 0)
+            hidden = model.encode(x)[valid]
+            loss = nn.functional.cross_entropy(model.item_logits(hidden), y[valid] - 1)
+            _step(opt, loss)
+            total += loss.detach().cpu() * int(valid.sum())
+            count += int(valid.sum())
+        return float(total) / max(count, 1)
+
+    return fit_epochs(model, run_epoch, cfg, device, validate, on_epoch, epochs)
+
+
+def fit_epochs(model: nn.Module, run_epoch: Callable, cfg: TrainConfig, device: torch.device,
+               validate: Callable[[TorchScorer], dict] | None, on_epoch: Callable[[int, dict], None] | None,
+               epochs: int | None) -> TrainResult:
+    """The epoch loop every model shares: Adam, per-epoch validation, early stopping on
+    validation NDCG@10 and the weights of the best epoch at the end."""
     # fused: one kernel over all parameters instead of a loop of small ops; the same algorithm,
     # 7x faster per step on CPU (5.5 ms against 40 ms for the full-sample GMF's 4M parameters),
     # where the dense Adam update of every embedding row dominated an epoch.
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-    epoch_fn = _softmax_epoch if cfg.loss == "softmax" else _bce_epoch
-    state = {"positives": PairSet(users, items, n_items)} if cfg.loss == "bce" else {
-        "owned": UserItems(users, items, int(users.max()) + 1 if len(users) else 0, device)}
     result, best_state, stale = TrainResult(), None, 0
     for epoch in range(1, (epochs or cfg.epochs) + 1):
         start = time.perf_counter()
         model.train()
-        loss = epoch_fn(model, opt, users, items, n_items, cfg, weights, rng, device, state)
+        loss = run_epoch(opt)
         record = {"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - start}
         if validate is not None:
             record.update({f"val_{k}": v for k, v in validate(TorchScorer(model, device)).items()})

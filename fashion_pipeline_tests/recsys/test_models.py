@@ -109,3 +109,77 @@ def test_unknown_loss_is_refused():
     with pytest.raises(ValueError, match="loss"):
         from fashion_pipeline.recsys.training import train_pointwise
         train_pointwise(GMF(3, 4, 2), np.array([0]), np.array([1]), 4, TrainConfig(loss="hinge", device="cpu"))
+
+
+def test_sequence_matrix_orders_by_time_keeps_ties_in_input_order_and_pads_left():
+    from fashion_pipeline.recsys.sequences import sequence_matrix
+
+    users = np.array([1, 0, 1, 1, 0, 1])
+    items = np.array([5, 2, 7, 3, 4, 9])
+    times = np.array([30, 10, 10, 10, 20, 40])
+    # user 0: 2 (t10), 4 (t20); user 1: 7, 3 (both t10, input order), 5 (t30), 9 (t40); user 2: none
+    m = sequence_matrix(users, items, times, n_users=3, width=3)
+    assert m.tolist() == [[0, 3, 5], [4, 6, 10], [0, 0, 0]]  # tokens are item + 1; latest 3 only
+
+
+def _sasrec(n_users=4, n_items=9):
+    from fashion_pipeline.recsys.models.sasrec import SASRec
+
+    torch.manual_seed(0)
+    model = SASRec(n_users, n_items, factors=8, blocks=2, heads=2, max_len=5, dropout=0.0).eval()
+    model.set_histories(np.array([[0, 0, 3, 1, 7], [0, 0, 0, 0, 2], [1, 2, 3, 4, 5], [0, 0, 0, 0, 0]]))
+    return model
+
+
+def test_sasrec_is_causal_and_scores_from_the_users_history():
+    model = _sasrec()
+    tokens = torch.tensor([[0, 0, 3, 1, 7]])
+    changed = tokens.clone()
+    changed[0, -1] = 9
+    a, b = model.encode(tokens), model.encode(changed)
+    # earlier positions never see later items; the last one does
+    assert torch.allclose(a[:, :-1], b[:, :-1], atol=1e-6) and not torch.allclose(a[:, -1], b[:, -1])
+    with torch.no_grad():
+        scores = model.score_users(torch.tensor([0, 1, 2, 3]))
+        assert scores.shape == (4, 9) and torch.isfinite(scores).all()  # a user without history too
+        assert torch.allclose(scores[0], model.item_logits(model.encode(tokens)[0, -1]), atol=1e-5)
+        # padding columns trimmed for the batch do not change a user's scores
+        assert torch.allclose(model.score_users(torch.tensor([1]))[0], scores[1], atol=1e-5)
+        items = torch.tensor([4, 0, 8])
+        assert torch.allclose(model.score_items(torch.tensor([0, 2]), items), scores[[0, 2]][:, items], atol=1e-5)
+
+
+def test_sasrec_histories_hold_only_what_the_stage_may_see(small_sample_split):
+    split = small_sample_split
+    cfg = ModelConfigs()
+    for stage in ("validation", "test"):
+        fitted = fit("sasrec", split, stage, cfg, epochs=1)
+        last = fitted.model.histories[:, -1].numpy() - 1
+        users = np.flatnonzero(split.test_item >= 0)
+        expected = split.val_item[users] if stage == "test" else np.array(
+            [split.train_items[split.train_users == u][-1] for u in users[:50]])
+        got = last[users] if stage == "test" else last[users[:50]]
+        assert np.array_equal(got, expected)  # the latest item it reads is the last one before the target
+
+
+def test_sasrec_beats_popularity_on_the_sample(small_sample_split):
+    results, _ = run_protocol(small_sample_split, ["popularity", "sasrec"])
+    assert results["sasrec"]["validation"]["ndcg@10"] > results["popularity"]["validation"]["ndcg@10"]
+    assert results["sasrec"]["best_epoch"] >= 1
+
+
+def test_gmf_started_from_als_scores_like_als_before_training(small_sample_split):
+    import pytest
+    from fashion_pipeline.recsys.baselines import ALS, ALSConfig
+
+    split = small_sample_split
+    users, items, _ = split.fit_data("validation")
+    als = ALS(ALSConfig(factors=16, iterations=3)).fit(users, items, split.n_users, split.n_items)
+    gmf = GMF(split.n_users, split.n_items, 16).start_from(als.user_factors, als.item_factors)
+    some = np.arange(20)
+    with torch.no_grad():
+        assert np.allclose(gmf.score_users(torch.as_tensor(some)).numpy(), als.score(some), atol=1e-4)
+    cfg = ModelConfigs()
+    cfg.gmf.init_from_als = True  # ALS has 128 factors by default, GMF 64
+    with pytest.raises(ValueError, match="factors"):
+        fit("gmf", split, "validation", cfg, epochs=1)
