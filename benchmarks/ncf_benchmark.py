@@ -12,7 +12,7 @@ Each model is tuned on validation only (see CONFIGS); test numbers are reported,
 choose. All models of a dataset come from one run_protocol call.
 
     .venv/bin/python benchmarks/ncf_benchmark.py [--dataset ml-1m|beauty|all]
-        [--models popularity,als,gmf,mlp,neumf] [--out results.json]
+        [--models popularity,als,gmf,mlp,neumf,sasrec] [--out results.json]
 
 ML-1M's neural models are slow on 2 cores (hours). They can run on another machine (a GPU box)
 with benchmarks/ncf_parallel.py, the same protocol split into parallel processes:
@@ -54,6 +54,7 @@ from fashion_pipeline.recsys.experiment import MODEL_NAMES, ModelConfigs, run_pr
 from fashion_pipeline.recsys.models.gmf import GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMFConfig
+from fashion_pipeline.recsys.models.sasrec import SASRecConfig
 from fashion_pipeline.recsys.training import TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -147,6 +148,13 @@ CONFIGS: dict[str, ModelConfigs] = {
     #   NeuMF on those, 32 neg, b 1024, lr 0.0002, alpha 0.5   0.0252 (0.0468 | 0.4330)  <- chosen
     #        lr 0.0005, alpha 0.5 / 0.8              0.0244 / 0.0244
     #   popularity                                   0.0078
+    #   SASRec (2026-11-28, this machine; full softmax, batch 128 users, 2 blocks, 1 head, max_len
+    #   50; early stopping on 5,000 validation users, the number here on all of them):
+    #        64 f, dropout 0.5, lr 0.005             0.0688 (0.1141 | 0.5538)  <- chosen (best epoch 14)
+    #        64 f, dropout 0.2, lr 0.005             0.0658 (0.1081 | 0.5284)  (best epoch 7)
+    #        128 f, dropout 0.5, lr 0.005            0.0693 (0.1148 | 0.5548)  a tie at twice the epoch
+    #                                                time (49 s against 25 s): not taken
+    #        64 f, dropout 0.5, lr 0.001             0.0099 after 3 epochs of 18 s: too slow to learn
     "beauty": ModelConfigs(
         gmf=GMFConfig(factors=64, train=TrainConfig(
             loss="softmax", softmax_negatives=2048, temperature=0.2, batch_size=1024, lr=0.002, l2=0.01,
@@ -154,6 +162,8 @@ CONFIGS: dict[str, ModelConfigs] = {
         mlp=MLPConfig(layers=(128, 64, 32), train=TrainConfig(negatives=16, batch_size=1024, lr=0.005)),
         neumf=NeuMFConfig(alpha=0.5, train=TrainConfig(negatives=32, batch_size=1024, lr=0.0002)),
         als=ALSConfig(factors=256, regularization=0.05, alpha=20.0, iterations=15),
+        sasrec=SASRecConfig(factors=64, dropout=0.5, train=TrainConfig(lr=0.005, batch_size=128, epochs=100,
+                                                                       patience=3)),
     ),
 }
 
