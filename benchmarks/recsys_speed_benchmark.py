@@ -3,7 +3,8 @@
 All measured in one run on the same split (leave-last-out of the full sample, fitted on the
 validation-stage data): one GMF epoch with 4 negatives per positive (train_pointwise,
 epochs=1), top-10 for all users with seen items filtered (top_k over the GMF model wrapped by
-TorchScorer), and an ALS fit with the default ALSConfig. Aims: epoch < 3 s, top-10 < 5 s.
+TorchScorer), one SASRec epoch and its top-10 (peers, no aim), and an ALS fit with the
+default ALSConfig. Aims: epoch < 3 s, top-10 < 5 s.
 Indented rows break each timing down into its parts, timed separately on the same data.
 
     .venv/bin/python benchmarks/recsys_speed_benchmark.py [--repeat 2] [--profile]
@@ -30,7 +31,9 @@ from fashion_pipeline.recsys.interactions import build_interactions
 from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.recommend import top_k
 from fashion_pipeline.recsys.sampling import sample_training_negatives
-from fashion_pipeline.recsys.training import TorchScorer, TrainConfig, train_pointwise
+from fashion_pipeline.recsys.experiment import build_sasrec
+from fashion_pipeline.recsys.models.sasrec import SASRecConfig
+from fashion_pipeline.recsys.training import TorchScorer, TrainConfig, train_pointwise, train_sequential
 from fashion_pipeline.sample.generate import generate_sample, sample_is_current
 from fashion_pipeline.sources.reviews import read_reviews
 
@@ -155,6 +158,25 @@ def main() -> None:
     part_s, _ = best_of(lambda: np.argpartition(-masked, 9, axis=1)[:, :10], args.repeat)
     rows.append(("  parts, 1 thread: numpy copy + seen mask", mask_s * n_batches, "", f"copy alone {copy_s * n_batches:.2f} s"))
     rows.append(("  peer: np.argpartition instead of torch.topk", part_s * n_batches, "", "np.argpartition(-scores) per batch"))
+
+    # --- SASRec: the sequence model (no aim; a peer of GMF on the same data) -------------------
+    sas_cfg = SASRecConfig()
+    sas_train = dataclasses.replace(sas_cfg.train, device="cpu", threads=threads)
+
+    def new_sasrec():
+        torch.manual_seed(0)
+        return build_sasrec(split.n_users, split.n_items, sas_cfg)
+
+    sas = new_sasrec()
+    sas_s, _ = best_of(lambda: train_sequential(sas, users, items, times, sas_train, epochs=1), args.repeat)
+    rows.append(("sasrec epoch", sas_s, f"{len(users) / sas_s:,.0f} interactions/s",
+                 f"full softmax over {split.n_items:,} items at every position, batch {sas_train.batch_size} users, "
+                 f"{threads} torch thread(s)"))
+    sas_scorer = TorchScorer(sas, torch.device("cpu"))
+    sas_top_s, _ = best_of(lambda: top_k(sas_scorer, all_users, seen, k=10, threads=cores), args.repeat)
+    rows.append(("top-10 all users, SASRec", sas_top_s, f"{len(all_users) / sas_top_s:,.0f} users/s",
+                 f"encodes each user's latest {sas_cfg.max_len} items, then as GMF; {cores} torch threads"))
+    torch.set_num_threads(1)
 
     # --- ALS fit -------------------------------------------------------------------------------
     als_cfg = ALSConfig()
