@@ -31,7 +31,7 @@ from fashion_pipeline.recsys.interactions import build_interactions
 from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.recommend import top_k
 from fashion_pipeline.recsys.sampling import sample_training_negatives
-from fashion_pipeline.recsys.experiment import build_sasrec
+from fashion_pipeline.recsys.experiment import ModelConfigs, build_module
 from fashion_pipeline.recsys.models.sasrec import SASRecConfig
 from fashion_pipeline.recsys.training import TorchScorer, TrainConfig, train_pointwise, train_sequential
 from fashion_pipeline.sample.generate import generate_sample, sample_is_current
@@ -161,11 +161,12 @@ def main() -> None:
 
     # --- SASRec: the sequence model (no aim; a peer of GMF on the same data) -------------------
     sas_cfg = SASRecConfig()
+    sas_configs = ModelConfigs(sasrec=sas_cfg)
     sas_train = dataclasses.replace(sas_cfg.train, device="cpu", threads=threads)
 
     def new_sasrec():
         torch.manual_seed(0)
-        return build_sasrec(split.n_users, split.n_items, sas_cfg)
+        return build_module("sasrec", split.n_users, split.n_items, sas_configs)
 
     sas = new_sasrec()
     sas_s, _ = best_of(lambda: train_sequential(sas, users, items, times, sas_train, epochs=1), args.repeat)

@@ -45,8 +45,19 @@ class ModelConfigs:
         return flat
 
 
-def build_sasrec(n_users: int, n_items: int, cfg: SASRecConfig) -> SASRec:
-    return SASRec(n_users, n_items, cfg.factors, cfg.blocks, cfg.heads, cfg.max_len, cfg.dropout)
+def build_module(name: str, n_users: int, n_items: int, configs: ModelConfigs):
+    """An untrained torch model of the configured size (NeuMF: both towers fresh; `fit` starts
+    it from trained ones instead)."""
+    if name == "gmf":
+        return GMF(n_users, n_items, configs.gmf.factors)
+    if name == "mlp":
+        return MLP(n_users, n_items, configs.mlp.layers, configs.mlp.dropout)
+    if name == "sasrec":
+        c = configs.sasrec
+        return SASRec(n_users, n_items, c.factors, c.blocks, c.heads, c.max_len, c.dropout)
+    if name == "neumf":
+        return NeuMF(n_users, n_items, configs.gmf.factors, configs.mlp.layers, configs.mlp.dropout)
+    raise ValueError(f"{name!r} is not a torch model: choose from {', '.join(NEURAL)}")
 
 
 @dataclass
@@ -81,22 +92,18 @@ def fit(name: str, split: Split, stage: str, configs: ModelConfigs, epochs: int 
     cfg = configs.train_config(name)
     import torch
     torch.manual_seed(cfg.seed)
-    if name == "gmf":
-        module = GMF(split.n_users, split.n_items, configs.gmf.factors)
-        if configs.gmf.init_from_als:
-            if configs.als.factors != configs.gmf.factors:
-                raise ValueError(f"GMF init_from_als needs ALS factors ({configs.als.factors}) == GMF factors "
-                                 f"({configs.gmf.factors})")
-            als = ALS(configs.als).fit(users, items, split.n_users, split.n_items)
-            module.start_from(als.user_factors, als.item_factors)
-    elif name == "mlp":
-        module = MLP(split.n_users, split.n_items, configs.mlp.layers, configs.mlp.dropout)
-    elif name == "sasrec":
-        module = build_sasrec(split.n_users, split.n_items, configs.sasrec)
-    else:
+    if name == "neumf":
         if not pretrained or "gmf" not in pretrained or "mlp" not in pretrained:
             raise ValueError("NeuMF is initialised from trained GMF and MLP: fit those first")
         module = NeuMF.from_pretrained(pretrained["gmf"].model, pretrained["mlp"].model, configs.neumf.alpha)
+    else:
+        module = build_module(name, split.n_users, split.n_items, configs)
+    if name == "gmf" and configs.gmf.init_from_als:
+        if configs.als.factors != configs.gmf.factors:
+            raise ValueError(f"GMF init_from_als needs ALS factors ({configs.als.factors}) == GMF factors "
+                             f"({configs.gmf.factors})")
+        als = ALS(configs.als).fit(users, items, split.n_users, split.n_items)
+        module.start_from(als.user_factors, als.item_factors)
     validate = None
     if stage == "validation":
         val_users = np.flatnonzero(split.val_item >= 0)

@@ -10,10 +10,7 @@ import torch
 
 from fashion_pipeline.recsys.baselines import ALS, Popularity
 from fashion_pipeline.recsys.evaluation import Split
-from fashion_pipeline.recsys.experiment import NEURAL, Fitted, ModelConfigs, build_sasrec
-from fashion_pipeline.recsys.models.gmf import GMF
-from fashion_pipeline.recsys.models.mlp import MLP
-from fashion_pipeline.recsys.models.neumf import NeuMF
+from fashion_pipeline.recsys.experiment import NEURAL, Fitted, ModelConfigs, build_module
 from fashion_pipeline.recsys.training import TorchScorer, resolve_device
 from fashion_pipeline.sources.atomic import atomic_path
 
@@ -63,14 +60,7 @@ def load_fitted(name: str, stage: str, folder: Path, n_users: int, n_items: int,
         with np.load(path) as z:
             model.user_factors, model.item_factors = z["user_factors"], z["item_factors"]
         return Fitted(name, stage, model, model, 0.0)
-    if name == "gmf":
-        module = GMF(n_users, n_items, configs.gmf.factors)
-    elif name == "mlp":
-        module = MLP(n_users, n_items, configs.mlp.layers, configs.mlp.dropout)
-    elif name == "sasrec":
-        module = build_sasrec(n_users, n_items, configs.sasrec)
-    else:
-        module = NeuMF(n_users, n_items, configs.gmf.factors, configs.mlp.layers, configs.mlp.dropout)
+    module = build_module(name, n_users, n_items, configs)
     module.load_state_dict(torch.load(path, map_location="cpu"))
     dev = resolve_device(device)
     module.to(dev)

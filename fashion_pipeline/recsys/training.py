@@ -141,17 +141,23 @@ class TrainResult:
     best_ndcg: float = float("-inf")
 
 
+def _prepare(model: nn.Module, cfg: TrainConfig) -> tuple[torch.device, np.random.Generator]:
+    """Device, threads and seeds, the same way for every trainer."""
+    device = resolve_device(cfg.device)
+    torch.set_num_threads(cfg.threads)
+    model.to(device)
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    return device, rng
+
+
 def train_pointwise(model: nn.Module, users: np.ndarray, items: np.ndarray, n_items: int, cfg: TrainConfig,
                     times: np.ndarray | None = None, validate: Callable[[TorchScorer], dict] | None = None,
                     on_epoch: Callable[[int, dict], None] | None = None, epochs: int | None = None) -> TrainResult:
     """Train `model` in place; with `validate`, end on the weights of the best epoch."""
     if cfg.loss not in LOSSES:
         raise ValueError(f"TrainConfig.loss must be one of {', '.join(LOSSES)}, not {cfg.loss!r}")
-    device = resolve_device(cfg.device)
-    torch.set_num_threads(cfg.threads)
-    model.to(device)
-    rng = np.random.default_rng(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    device, rng = _prepare(model, cfg)
     weights = recency_weights(times, cfg.half_life_days) if times is not None else None
     epoch_fn = _softmax_epoch if cfg.loss == "softmax" else _bce_epoch
     state = {"positives": PairSet(users, items, n_items)} if cfg.loss == "bce" else {
@@ -169,11 +175,7 @@ def train_sequential(model: nn.Module, users: np.ndarray, items: np.ndarray, tim
     """Train a sequence model (SASRec) in place on each user's items in time order: at every
     position, cross-entropy of the next item over the whole catalogue. Sets the model's
     histories to these interactions, so it scores from what it was fitted on."""
-    device = resolve_device(cfg.device)
-    torch.set_num_threads(cfg.threads)
-    model.to(device)
-    rng = np.random.default_rng(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    device, rng = _prepare(model, cfg)
     n_users = model.histories.shape[0]
     seqs = sequence_matrix(users, items, times, n_users, model.max_len + 1)
     model.set_histories(seqs[:, 1:])
@@ -192,8 +194,9 @@ def train_sequential(model: nn.Module, users: np.ndarray, items: np.ndarray, tim
             hidden = model.encode(x)[valid]
             loss = nn.functional.cross_entropy(model.item_logits(hidden), y[valid] - 1)
             _step(opt, loss)
-            total += loss.detach().cpu() * int(valid.sum())
-            count += int(valid.sum())
+            n = int(valid.sum())
+            total += loss.detach().cpu() * n
+            count += n
         return float(total) / max(count, 1)
 
     return fit_epochs(model, run_epoch, cfg, device, validate, on_epoch, epochs)
