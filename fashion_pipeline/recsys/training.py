@@ -26,47 +26,7 @@ from torch import nn
 from fashion_pipeline.recsys.evaluation import PairSet
 from fashion_pipeline.recsys.sampling import sample_training_negatives
 from fashion_pipeline.recsys.sequences import sequence_matrix
-
-
-@dataclass
-class TrainConfig:
-    # Upper bound on epochs; early stopping on validation NDCG@10 picks the one used.
-    epochs: int = 30
-    # Large batches keep an epoch fast on 2 cores; the learning rate is set for this size.
-    batch_size: int = 2048
-    lr: float = 0.002
-    # L2 penalty (Adam weight decay) on all parameters. Keep 0 for embeddings: see l2.
-    weight_decay: float = 0.0
-    # L2 on the embedding rows each batch uses (the model's l2_penalty), the usual way to
-    # regularize embeddings: rows a batch does not touch are left alone.
-    l2: float = 0.0
-    # L2 on the output layer's weights. GMF's logit h . (p * q) is unchanged when p and q shrink
-    # by c and h grows by c^2, so L2 on the embeddings alone does not bound the scores: with
-    # the sampled softmax on Beauty, validation NDCG@10 peaked at epoch 2-3 and fell while the
-    # training loss dropped towards 0 (l2 0.01 and 0.1 alike).
-    l2_output: float = 0.0
-    # "bce" (the NCF paper's log loss) or "softmax" (sampled softmax, see the module docstring).
-    loss: str = "bce"
-    # bce: negatives per positive, drawn anew each epoch (the NCF paper's default is 4).
-    negatives: int = 4
-    # softmax: negatives shared by each batch (capped at the catalogue size). Uniform draws, so
-    # no sampling-probability correction is needed.
-    softmax_negatives: int = 2048
-    # softmax: logits are divided by this; lower sharpens the focus on the hardest negatives.
-    temperature: float = 1.0
-    # Epochs without a better validation NDCG@10 before stopping.
-    patience: int = 3
-    # Validation users scored after each epoch for early stopping (a fixed random subset).
-    eval_users: int = 5000
-    seed: int = 0
-    # "auto" uses a GPU when one is present; tests use "cpu".
-    device: str = "auto"
-    # CPU threads for torch. Embedding lookups and small layers gain little from threads, and
-    # two processes each spinning two OpenMP threads on 2 cores ran 90x slower than one thread.
-    threads: int = 1
-    # Recency: an interaction's weight halves every this many days before the newest one.
-    # None trains with uniform weights.
-    half_life_days: float | None = None
+from fashion_pipeline.recsys.train_config import TrainConfig
 
 
 def resolve_device(device: str) -> torch.device:
@@ -208,8 +168,9 @@ def fit_epochs(model: nn.Module, run_epoch: Callable, cfg: TrainConfig, device: 
     """The epoch loop every model shares: Adam, per-epoch validation, early stopping on
     validation NDCG@10 and the weights of the best epoch at the end."""
     # fused: one kernel over all parameters instead of a loop of small ops; the same algorithm,
-    # 7x faster per step on CPU (5.5 ms against 40 ms for the full-sample GMF's 4M parameters),
-    # where the dense Adam update of every embedding row dominated an epoch.
+    # 7x faster per step on CPU (5.5 ms against 40 ms for the full-sample GMF's 4M parameters,
+    # benchmarks/recsys_speed_benchmark.py), where the dense Adam update of every embedding row
+    # dominated an epoch.
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
     result, best_state, stale = TrainResult(), None, 0
     for epoch in range(1, (epochs or cfg.epochs) + 1):

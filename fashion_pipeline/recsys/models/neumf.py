@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from fashion_pipeline.recsys.training import TrainConfig
+from fashion_pipeline.recsys.train_config import TrainConfig
 
 from fashion_pipeline.recsys.models.gmf import GMF
 from fashion_pipeline.recsys.models.mlp import MLP

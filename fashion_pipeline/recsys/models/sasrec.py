@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from fashion_pipeline.recsys.training import TrainConfig
+from fashion_pipeline.recsys.train_config import TrainConfig
 
 
 class _Block(nn.Module):
