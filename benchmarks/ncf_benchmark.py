@@ -49,7 +49,7 @@ import polars as pl
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.baselines import ALSConfig
-from fashion_pipeline.recsys.evaluation import Split, leave_last_out
+from fashion_pipeline.recsys.data import Split, leave_last_out
 from fashion_pipeline.recsys.experiment import MODEL_NAMES, ModelConfigs, run_protocol
 from fashion_pipeline.recsys.models.gmf import GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLPConfig

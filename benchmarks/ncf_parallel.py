@@ -46,7 +46,7 @@ STAGES = ("validation", "test")
 def load_split(path: str):
     import numpy as np
 
-    from fashion_pipeline.recsys.evaluation import Split
+    from fashion_pipeline.recsys.data import Split
     z = np.load(path)
     kw = {k: z[k] for k in z.files}
     kw["n_users"], kw["n_items"] = int(kw["n_users"]), int(kw["n_items"])

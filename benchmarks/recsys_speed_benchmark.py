@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from fashion_pipeline.recsys.baselines import ALS, ALSConfig
-from fashion_pipeline.recsys.evaluation import PairSet, leave_last_out
+from fashion_pipeline.recsys.data import PairSet, leave_last_out
 from fashion_pipeline.recsys.interactions import build_interactions
 from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.recommend import top_k

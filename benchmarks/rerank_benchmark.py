@@ -39,7 +39,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     from fashion_pipeline.recsys.attributes import item_attributes
-    from fashion_pipeline.recsys.evaluation import leave_last_out
+    from fashion_pipeline.recsys.data import leave_last_out
     from fashion_pipeline.recsys.experiment import ModelConfigs, fit_and_evaluate
     from fashion_pipeline.recsys.interactions import build_interactions
     from fashion_pipeline.recsys.rerank import RerankConfig, item_sense

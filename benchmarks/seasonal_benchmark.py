@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fashion_pipeline import columns as C  # noqa: E402
 from fashion_pipeline.recsys.baselines import Popularity  # noqa: E402
-from fashion_pipeline.recsys.evaluation import evaluate_period, leave_last_out, user_item_matrix  # noqa: E402
+from fashion_pipeline.recsys.data import leave_last_out, user_item_matrix  # noqa: E402
+from fashion_pipeline.recsys.evaluation import evaluate_period  # noqa: E402
 from fashion_pipeline.recsys.experiment import ModelConfigs, fit  # noqa: E402
 from fashion_pipeline.recsys.seasonal import SeasonalConfig, day_start_seconds, seasonal_training_rows  # noqa: E402
 from fashion_pipeline.recsys.seasons import next_season, season_expr, season_start  # noqa: E402

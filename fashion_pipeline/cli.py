@@ -246,7 +246,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from fashion_pipeline.recsys.evaluation import leave_last_out
+    from fashion_pipeline.recsys.data import leave_last_out
     from fashion_pipeline.recsys.experiment import MODEL_NAMES, run_protocol
     from fashion_pipeline.recsys.interactions import build_interactions
     from fashion_pipeline.recsys.sense import RERANK_SUFFIX, split_rerank_names

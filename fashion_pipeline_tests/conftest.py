@@ -33,7 +33,7 @@ def small_sample(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_sample_split(small_sample):
-    from fashion_pipeline.recsys.evaluation import leave_last_out
+    from fashion_pipeline.recsys.data import leave_last_out
     from fashion_pipeline.recsys.interactions import build_interactions
     from fashion_pipeline.sample.writers import REVIEWS_FILE
     from fashion_pipeline.sources.reviews import read_reviews

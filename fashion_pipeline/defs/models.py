@@ -9,7 +9,7 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.defs.ingestion import interactions
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
-from fashion_pipeline.recsys.evaluation import STAGES, leave_last_out
+from fashion_pipeline.recsys.data import STAGES, leave_last_out
 from fashion_pipeline.recsys.experiment import NEURAL, ModelConfigs, fit_and_evaluate
 from fashion_pipeline.recsys.persistence import (
     load_fitted, load_split, model_file, save_fitted, save_split, write_json,

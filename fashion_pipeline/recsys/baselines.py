@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fashion_pipeline.recsys.evaluation import user_item_matrix
+from fashion_pipeline.recsys.data import user_item_matrix
 
 
 class Popularity:

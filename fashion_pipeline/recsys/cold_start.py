@@ -23,7 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from fashion_pipeline.recsys.evaluation import evaluate_period, user_item_matrix
+from fashion_pipeline.recsys.data import user_item_matrix
+from fashion_pipeline.recsys.evaluation import evaluate_period
 from fashion_pipeline.recsys.models.image_mlp import ImageMLP, ImageMLPConfig
 from fashion_pipeline.recsys.training import TorchScorer, resolve_device, train_pointwise
 

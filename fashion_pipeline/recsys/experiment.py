@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fashion_pipeline.recsys.baselines import ALS, ALSConfig, Popularity
-from fashion_pipeline.recsys.evaluation import Split, evaluate
+from fashion_pipeline.recsys.data import Split
+from fashion_pipeline.recsys.evaluation import evaluate
 from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLP, MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMF, NeuMFConfig

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from fashion_pipeline.recsys.baselines import ALS, Popularity
-from fashion_pipeline.recsys.evaluation import Split
+from fashion_pipeline.recsys.data import Split
 from fashion_pipeline.recsys.experiment import NEURAL, Fitted, ModelConfigs, build_module
 from fashion_pipeline.recsys.training import TorchScorer, resolve_device
 from fashion_pipeline.sources.atomic import atomic_path

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.attributes import ATTRIBUTES, aligned_attributes, attribute_codes
-from fashion_pipeline.recsys.evaluation import PairSet, user_item_matrix
+from fashion_pipeline.recsys.data import PairSet, user_item_matrix
 from fashion_pipeline.recsys.harmony import COLOUR_NAMES, HARMONY_KIND, KIND_NAMES, NONE, colour_index
 
 

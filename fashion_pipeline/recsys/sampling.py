@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fashion_pipeline.recsys.evaluation import PairSet
+from fashion_pipeline.recsys.data import PairSet
 
 
 def sample_training_negatives(users: np.ndarray, positives: PairSet, n_items: int, ratio: int,

@@ -56,7 +56,7 @@ def fit_seasonal_model(rows: pl.DataFrame, n_users: int, n_items: int, model: st
     Returns ({model: metrics, "popularity": metrics}, the model refit on every row for serving,
     and the split, whose seen_matrix("serve") is what the user already has).
     """
-    from fashion_pipeline.recsys.evaluation import leave_last_out
+    from fashion_pipeline.recsys.data import leave_last_out
     from fashion_pipeline.recsys.experiment import ModelConfigs, fit_and_evaluate
 
     configs = configs or ModelConfigs()

@@ -9,7 +9,8 @@ import numpy as np
 import polars as pl
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.recsys.evaluation import Split, beyond_accuracy, evaluate
+from fashion_pipeline.recsys.data import Split
+from fashion_pipeline.recsys.evaluation import beyond_accuracy, evaluate
 from fashion_pipeline.recsys.rerank import ItemSense, RerankConfig, RerankedScorer, UserHistory
 
 RERANK_SUFFIX = "+rerank"

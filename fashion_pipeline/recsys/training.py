@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from fashion_pipeline.recsys.evaluation import PairSet
+from fashion_pipeline.recsys.data import PairSet
 from fashion_pipeline.recsys.sampling import sample_training_negatives
 from fashion_pipeline.recsys.sequences import sequence_matrix
 from fashion_pipeline.recsys.train_config import TrainConfig

@@ -8,7 +8,7 @@ import torch
 from fashion_pipeline.recsys.cold_start import (ColdStartConfig, ImageSimilarityScorer, align_vectors,
                                                 evaluate_cold_start, hold_out_items, reserve_cold_slot,
                                                 train_image_mlp)
-from fashion_pipeline.recsys.evaluation import user_item_matrix
+from fashion_pipeline.recsys.data import user_item_matrix
 from fashion_pipeline.recsys.models.image_mlp import ImageMLP, ImageMLPConfig
 from fashion_pipeline.recsys.training import TrainConfig
 

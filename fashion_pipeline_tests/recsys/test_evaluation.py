@@ -1,12 +1,12 @@
+"""Metrics: ranks, NDCG, full and sampled evaluation, period evaluation."""
+
 import numpy as np
 import polars as pl
 import pytest
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.recsys.evaluation import (
-    PairSet, evaluate, leave_last_out, pessimistic_rank, ranking_metrics, sample_unseen,
-)
-from fashion_pipeline.recsys.sampling import sample_training_negatives
+from fashion_pipeline.recsys.data import leave_last_out, user_item_matrix
+from fashion_pipeline.recsys.evaluation import evaluate, evaluate_period, ndcg, pessimistic_rank, ranking_metrics
 
 
 class FixedScores:
@@ -34,52 +34,6 @@ def test_ties_count_against_the_model():
     assert pessimistic_rank(scores, np.array([1.0]))[0] == 2  # tied with two others: ranked last of them
 
 
-def test_leave_last_out_by_time_with_line_number_tie_break():
-    split = leave_last_out(_interactions([
-        (0, 0, 100, 1), (0, 1, 300, 2), (0, 2, 200, 3), (0, 3, 300, 4),  # items 1 and 3 at the same time
-        (1, 0, 100, 5), (1, 2, 50, 6),  # two interactions: train only
-        *[(2, i, i, 6 + i) for i in range(5, 9)],
-    ]))
-    assert (split.val_item[0], split.test_item[0]) == (1, 3)  # line 2 before line 4
-    assert sorted(split.train_items[split.train_users == 0]) == [0, 2]
-    assert split.val_item[1] == -1 and split.test_item[1] == -1
-    assert sorted(split.train_items[split.train_users == 1]) == [0, 2]
-
-
-def test_no_test_or_validation_interaction_leaks_into_training(small_sample_split):
-    split = small_sample_split
-    train = PairSet(split.train_users, split.train_items, split.n_items)
-    users = np.flatnonzero(split.test_item >= 0)
-    assert not train.contains(users, split.test_item[users]).any()
-    assert not train.contains(users, split.val_item[users]).any()
-    test_fit = PairSet(*split.fit_data("test")[:2], split.n_items)
-    assert not test_fit.contains(users, split.test_item[users]).any()
-    assert test_fit.contains(users, split.val_item[users]).all()
-    # every held-out interaction is the user's latest
-    last_train = np.zeros(split.n_users, dtype=np.int64)
-    np.maximum.at(last_train, split.train_users, split.train_times)
-    assert (split.val_time[users] >= last_train[users]).all() and (split.test_time[users] >= split.val_time[users]).all()
-
-
-def test_negatives_never_hit_the_users_items(small_sample_split):
-    split = small_sample_split
-    users, items, _ = split.fit_data("serve")
-    everything = PairSet(users, items, split.n_items)
-    negs = split.negatives
-    assert negs.shape == (split.n_users, 99)
-    assert not everything.contains(np.repeat(np.arange(split.n_users), 99), negs.ravel()).any()
-    assert all(len(set(row)) == 99 for row in negs[:200])
-    train = PairSet(split.train_users, split.train_items, split.n_items)
-    nu, ni = sample_training_negatives(split.train_users, train, split.n_items, 4, np.random.default_rng(1))
-    assert len(nu) == 4 * len(split.train_users)
-    assert not train.contains(nu, ni).any()
-
-
-def test_sample_unseen_refuses_impossible_requests():
-    with pytest.raises(ValueError):
-        sample_unseen(np.array([0, 0]), np.array([0, 1]), 1, 3, 2, np.random.default_rng(0))
-
-
 def test_evaluate_perfect_and_hopeless_models():
     split = leave_last_out(_interactions([(u, (3 * u + j) % 150, j, 10 * u + j) for u in range(50) for j in range(5)]))
     perfect = np.zeros((split.n_users, split.n_items))
@@ -91,8 +45,6 @@ def test_evaluate_perfect_and_hopeless_models():
 
 
 def test_evaluate_period_on_hand_made_purchases():
-    from fashion_pipeline.recsys.evaluation import evaluate_period, user_item_matrix
-
     scores = np.tile(np.arange(20, 0, -1, dtype=np.float32), (3, 1))  # item 0 best, then 1, ...
     seen = user_item_matrix(np.array([0, 1]), np.array([0, 0]), 3, 20)  # users 0, 1 own item 0
     future = user_item_matrix(np.array([0, 0, 1, 2]), np.array([1, 15, 12, 3]), 3, 20)
@@ -103,3 +55,19 @@ def test_evaluate_period_on_hand_made_purchases():
     assert m["hr@10"] == pytest.approx(2 / 3)
     assert m["recall@10"] == pytest.approx((0.5 + 0 + 1) / 3)
     assert m["ndcg@10"] == pytest.approx((1 / (1 + 1 / np.log2(3)) + 0 + 1 / np.log2(5)) / 3)
+
+
+def test_one_ndcg_for_one_held_out_item_and_for_many():
+    # one relevant item at rank r: 1 / log2(r + 2) within the top K, else 0
+    hits = np.zeros((3, 5), dtype=bool)
+    hits[0, 0] = hits[1, 3] = True
+    assert ndcg(hits).tolist() == pytest.approx([1.0, 1 / np.log2(5), 0.0])
+    # two relevant items, hits at positions 0 and 2: DCG over the ideal DCG of two hits on top
+    many = np.array([[True, False, True, False]])
+    assert ndcg(many, np.array([2]))[0] == pytest.approx((1 + 0.5) / (1 + 1 / np.log2(3)))
+    # more relevant items than positions: the ideal is a list of hits only
+    assert ndcg(np.array([[True, True]]), np.array([5]))[0] == pytest.approx(1.0)
+    # ranking_metrics' NDCG is this one on the ranks
+    ranks = np.array([0, 3, 7, 12])
+    expected = np.array([1.0, 1 / np.log2(5), 1 / np.log2(9), 0.0]).mean()
+    assert ranking_metrics(ranks, ks=(10,))["ndcg@10"] == pytest.approx(expected)

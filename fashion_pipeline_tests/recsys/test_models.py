@@ -73,7 +73,7 @@ def test_score_items_matches_forward_for_every_model():
 
 
 def test_softmax_mask_marks_exactly_the_users_own_items():
-    from fashion_pipeline.recsys.evaluation import PairSet
+    from fashion_pipeline.recsys.data import PairSet
     from fashion_pipeline.recsys.training import UserItems
 
     rng = np.random.default_rng(0)

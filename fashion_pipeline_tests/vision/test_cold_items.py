@@ -7,7 +7,7 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.defs.cold_items import COLD_MODEL, with_cold_items
 from fashion_pipeline.defs.models import id_map_paths, split_path
 from fashion_pipeline.defs.resources import FashionData
-from fashion_pipeline.recsys.evaluation import leave_last_out
+from fashion_pipeline.recsys.data import leave_last_out
 from fashion_pipeline.recsys.persistence import save_split
 from fashion_pipeline.vision.features import Features, write_features
 from fashion_pipeline.vision.layout import VisionPaths
