@@ -50,7 +50,8 @@ import polars as pl
 from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.baselines import ALSConfig
 from fashion_pipeline.recsys.data import Split, leave_last_out
-from fashion_pipeline.recsys.experiment import MODEL_NAMES, ModelConfigs, run_protocol
+from fashion_pipeline.recsys.experiment import run_protocol
+from fashion_pipeline.recsys.registry import MODEL_NAMES, ModelConfigs
 from fashion_pipeline.recsys.models.gmf import GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMFConfig

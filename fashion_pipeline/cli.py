@@ -247,8 +247,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
     from fashion_pipeline.recsys.data import leave_last_out
-    from fashion_pipeline.recsys.experiment import MODEL_NAMES, run_protocol
+    from fashion_pipeline.recsys.experiment import run_protocol
     from fashion_pipeline.recsys.interactions import build_interactions
+    from fashion_pipeline.recsys.registry import MODEL_NAMES
     from fashion_pipeline.recsys.sense import RERANK_SUFFIX, split_rerank_names
     from fashion_pipeline.sources.reviews import read_reviews
 

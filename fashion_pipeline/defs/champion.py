@@ -8,7 +8,7 @@ import dagster as dg
 from fashion_pipeline.defs.models import FOLLOW_UPSTREAM, GROUP, MODEL_ASSETS, model_dir
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
-from fashion_pipeline.recsys.experiment import MODEL_NAMES
+from fashion_pipeline.recsys.registry import MODEL_NAMES
 from fashion_pipeline.recsys.persistence import write_json
 
 CANDIDATES = tuple(n for n in MODEL_NAMES if n != "popularity")

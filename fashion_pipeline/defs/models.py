@@ -10,10 +10,11 @@ from fashion_pipeline.defs.ingestion import interactions
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.recsys.data import STAGES, leave_last_out
-from fashion_pipeline.recsys.experiment import NEURAL, ModelConfigs, fit_and_evaluate
+from fashion_pipeline.recsys.experiment import ModelConfigs, fit_and_evaluate
 from fashion_pipeline.recsys.persistence import (
     load_fitted, load_split, model_file, save_fitted, save_split, write_json,
 )
+from fashion_pipeline.recsys.registry import TORCH_MODELS
 from fashion_pipeline.sources.atomic import write_parquet
 
 GROUP = "models"
@@ -66,7 +67,7 @@ def interaction_splits(fashion_data: FashionData) -> dg.MaterializeResult:
 
 def configs_for(config: TrainingConfig) -> ModelConfigs:
     configs = ModelConfigs()
-    for name in NEURAL:
+    for name in TORCH_MODELS:
         train = getattr(configs, name).train
         train.device = config.device
         if config.max_epochs:
@@ -113,7 +114,7 @@ def train_model(name: str, context: dg.AssetExecutionContext, config: TrainingCo
 
 
 def _model_asset(name: str, description: str, deps: list):
-    @dg.asset(name=f"{name}_model", deps=deps, group_name=GROUP, kinds={"pytorch" if name in NEURAL else "numpy", "mlflow"},
+    @dg.asset(name=f"{name}_model", deps=deps, group_name=GROUP, kinds={"pytorch" if name in TORCH_MODELS else "numpy", "mlflow"},
               description=description, automation_condition=FOLLOW_UPSTREAM)
     def _asset(context: dg.AssetExecutionContext, config: TrainingConfig, fashion_data: FashionData,
                mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:

@@ -18,8 +18,8 @@ from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.sense import item_attributes, ranked_lists
 from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL
 from fashion_pipeline.defs.tracking import MLflowTracking
-from fashion_pipeline.recsys.experiment import NEURAL
 from fashion_pipeline.recsys.persistence import save_fitted, write_json
+from fashion_pipeline.recsys.registry import TORCH_MODELS
 from fashion_pipeline.recsys.seasonal import (
     SeasonalConfig, day_start_seconds, fit_seasonal_model, seasonal_training_rows,
 )
@@ -93,7 +93,7 @@ def seasonal_model(context: dg.AssetExecutionContext, config: SeasonalModelConfi
     from fashion_pipeline.recsys.experiment import ModelConfigs
 
     configs = ModelConfigs()
-    if config.model in NEURAL:
+    if config.model in TORCH_MODELS:
         getattr(configs, config.model).train.device = config.device
     metrics, serving, _ = fit_seasonal_model(rows, n_users, n_items, config.model, configs,
                                              config.half_life_days or None, progress=context.log.info)

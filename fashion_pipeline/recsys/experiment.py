@@ -10,55 +10,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fashion_pipeline.recsys.baselines import ALS, ALSConfig, Popularity
 from fashion_pipeline.recsys.data import Split
 from fashion_pipeline.recsys.evaluation import evaluate
-from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
-from fashion_pipeline.recsys.models.mlp import MLP, MLPConfig
-from fashion_pipeline.recsys.models.neumf import NeuMF, NeuMFConfig
-from fashion_pipeline.recsys.models.sasrec import SASRec, SASRecConfig
-from fashion_pipeline.recsys.training import (TorchScorer, TrainConfig, resolve_device, train_pointwise,
-                                              train_sequential)
-
-MODEL_NAMES = ("popularity", "als", "gmf", "mlp", "neumf", "sasrec")
-# the PyTorch models: trained by recsys.training, saved as state dicts
-NEURAL = ("gmf", "mlp", "neumf", "sasrec")
-
-
-@dataclass
-class ModelConfigs:
-    gmf: GMFConfig = field(default_factory=GMFConfig)
-    mlp: MLPConfig = field(default_factory=MLPConfig)
-    neumf: NeuMFConfig = field(default_factory=NeuMFConfig)
-    sasrec: SASRecConfig = field(default_factory=SASRecConfig)
-    als: ALSConfig = field(default_factory=ALSConfig)
-
-    def train_config(self, name: str) -> TrainConfig | None:
-        return getattr(self, name).train if name in NEURAL else None
-
-    def params(self, name: str) -> dict:
-        if name == "popularity":
-            return {}
-        cfg = getattr(self, name)
-        flat = {k: v for k, v in vars(cfg).items() if k != "train"}
-        if name in NEURAL:
-            flat.update({f"train.{k}": v for k, v in vars(cfg.train).items()})
-        return flat
+from fashion_pipeline.recsys.registry import TORCH_MODELS, FitData, ModelConfigs, get_model, with_requirements
+from fashion_pipeline.recsys.training import TorchScorer, resolve_device
 
 
 def build_module(name: str, n_users: int, n_items: int, configs: ModelConfigs):
     """An untrained torch model of the configured size (NeuMF: both towers fresh; `fit` starts
     it from trained ones instead)."""
-    if name == "gmf":
-        return GMF(n_users, n_items, configs.gmf.factors)
-    if name == "mlp":
-        return MLP(n_users, n_items, configs.mlp.layers, configs.mlp.dropout)
-    if name == "sasrec":
-        c = configs.sasrec
-        return SASRec(n_users, n_items, c.factors, c.blocks, c.heads, c.max_len, c.dropout)
-    if name == "neumf":
-        return NeuMF(n_users, n_items, configs.gmf.factors, configs.mlp.layers, configs.mlp.dropout)
-    raise ValueError(f"{name!r} is not a torch model: choose from {', '.join(NEURAL)}")
+    spec = get_model(name)
+    if not spec.torch:
+        raise ValueError(f"{name!r} is not a torch model: choose from {', '.join(TORCH_MODELS)}")
+    return spec.build(n_users, n_items, configs)
 
 
 @dataclass
@@ -79,34 +43,17 @@ def fit(name: str, split: Split, stage: str, configs: ModelConfigs, epochs: int 
         pretrained: dict[str, Fitted] | None = None, progress: Progress | None = None) -> Fitted:
     """Fit one model on the stage's training data; NCF models early-stop on validation when
     `stage` is 'validation' and train exactly `epochs` otherwise."""
-    users, items, times = split.fit_data(stage)
+    spec = get_model(name)
+    missing = [r for r in spec.requires if r not in (pretrained or {})]
+    if missing:
+        raise ValueError(f"{name} is initialised from trained {' and '.join(spec.requires)}: fit "
+                         f"{', '.join(missing)} first")
+    data = FitData(*split.fit_data(stage), split.n_users, split.n_items)
     say = progress or (lambda msg: None)
     start = time.perf_counter()
-    if name == "popularity":
-        model = Popularity(split.n_items).fit(users, items, split.n_users)
-        return Fitted(name, stage, model, model, time.perf_counter() - start)
-    if name == "als":
-        model = ALS(configs.als).fit(users, items, split.n_users, split.n_items)
-        return Fitted(name, stage, model, model, time.perf_counter() - start)
-    if name not in NEURAL:
-        raise ValueError(f"unknown model {name!r}: choose from {', '.join(MODEL_NAMES)}")
     cfg = configs.train_config(name)
-    import torch
-    torch.manual_seed(cfg.seed)
-    if name == "neumf":
-        if not pretrained or "gmf" not in pretrained or "mlp" not in pretrained:
-            raise ValueError("NeuMF is initialised from trained GMF and MLP: fit those first")
-        module = NeuMF.from_pretrained(pretrained["gmf"].model, pretrained["mlp"].model, configs.neumf.alpha)
-    else:
-        module = build_module(name, split.n_users, split.n_items, configs)
-    if name == "gmf" and configs.gmf.init_from_als:
-        if configs.als.factors != configs.gmf.factors:
-            raise ValueError(f"GMF init_from_als needs ALS factors ({configs.als.factors}) == GMF factors "
-                             f"({configs.gmf.factors})")
-        als = ALS(configs.als).fit(users, items, split.n_users, split.n_items)
-        module.start_from(als.user_factors, als.item_factors)
     validate = None
-    if stage == "validation":
+    if cfg is not None and stage == "validation":
         val_users = np.flatnonzero(split.val_item >= 0)
         if len(val_users) > cfg.eval_users:
             val_users = np.sort(np.random.default_rng(cfg.seed).choice(val_users, cfg.eval_users, replace=False))
@@ -118,14 +65,13 @@ def fit(name: str, split: Split, stage: str, configs: ModelConfigs, epochs: int 
         extra = f", val ndcg@10 {record['val_ndcg@10']:.4f}" if "val_ndcg@10" in record else ""
         say(f"  {name} [{stage}] epoch {epoch}: loss {record['loss']:.4f} ({record['seconds']:.1f}s){extra}")
 
-    if name == "sasrec":
-        result = train_sequential(module, users, items, times, cfg, validate=validate, on_epoch=on_epoch,
-                                  epochs=epochs)
-    else:
-        result = train_pointwise(module, users, items, split.n_items, cfg, times=times, validate=validate,
-                                 on_epoch=on_epoch, epochs=epochs)
-    return Fitted(name, stage, TorchScorer(module, resolve_device(cfg.device)), module,
-                  time.perf_counter() - start, result.best_epoch, result.history)
+    model, result = spec.fit(data, configs, {r: pretrained[r].model for r in spec.requires}, validate=validate,
+                             on_epoch=on_epoch, epochs=epochs)
+    seconds = time.perf_counter() - start
+    if not spec.torch:
+        return Fitted(name, stage, model, model, seconds)
+    return Fitted(name, stage, TorchScorer(model, resolve_device(cfg.device)), model, seconds,
+                  result.best_epoch, result.history)
 
 
 def fit_and_evaluate(name: str, split: Split, configs: ModelConfigs, pretrained: dict[str, dict[str, Fitted]],
@@ -165,11 +111,10 @@ def run_protocol(split: Split, names: list[str], configs: ModelConfigs | None = 
                  progress: Progress | None = None) -> tuple[dict[str, dict], dict[str, Fitted]]:
     """Validation-selected, test-reported metrics for each model, and the test-stage fits.
 
-    NeuMF needs GMF and MLP: they are fitted (and reported) too when NeuMF is asked for.
+    A model's requirements (NeuMF: GMF and MLP) are fitted (and reported) too when it is asked for.
     """
     configs = configs or ModelConfigs()
-    wanted = list(dict.fromkeys((["gmf", "mlp"] if "neumf" in names else []) + list(names)))
-    wanted.sort(key=MODEL_NAMES.index)
+    wanted = with_requirements(names)
     results, by_stage = {}, {"validation": {}, "test": {}}
     for name in wanted:
         results[name], fits = fit_and_evaluate(name, split, configs, by_stage, progress=progress)

@@ -15,7 +15,7 @@ from fashion_pipeline.defs.champion import champion_beats_popularity, champion_m
 from fashion_pipeline.defs.models import model_dir
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
-from fashion_pipeline.recsys.experiment import MODEL_NAMES
+from fashion_pipeline.recsys.registry import MODEL_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -103,10 +103,12 @@ class SASRecConfig:
     # Latest items a user's history holds; Amazon 5-core users have about 9.
     max_len: int = 50
     # Dropout on embeddings, attention and feed-forward layers. Beauty validation NDCG@10 (5,000
-    # users): 0.5 -> 0.0737, 0.2 -> 0.0704 (lr 0.005); sparse Amazon data wants the paper's 0.5.
+    # users, benchmarks/ncf_benchmark.py): 0.5 -> 0.0737, 0.2 -> 0.0704 (lr 0.005); sparse Amazon
+    # data wants the paper's 0.5.
     dropout: float = 0.5
     # Full softmax over the catalogue at every position of every history (no sampled
     # negatives: 12,101 Beauty items cost 17 s an epoch on 2 cores); batch_size counts users.
-    # lr 0.005 reached Beauty validation NDCG@10 0.070 in 7 epochs; 0.001 had 0.010 after 3.
+    # lr 0.005 reached Beauty validation NDCG@10 0.070 in 7 epochs; 0.001 had 0.010 after 3
+    # (benchmarks/ncf_benchmark.py --dataset beauty --models sasrec).
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         lr=0.005, batch_size=128, epochs=100, patience=3))
