@@ -51,15 +51,16 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.baselines import ALSConfig
 from fashion_pipeline.recsys.data import Split, leave_last_out
 from fashion_pipeline.recsys.experiment import run_protocol
+from fashion_pipeline.recsys.persistence import save_split
 from fashion_pipeline.recsys.registry import MODEL_NAMES, ModelConfigs
 from fashion_pipeline.recsys.models.gmf import GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMFConfig
 from fashion_pipeline.recsys.models.sasrec import SASRecConfig
-from fashion_pipeline.recsys.training import TrainConfig
+from fashion_pipeline.recsys.train_config import TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ncf_parallel import save_split, split_fingerprint  # noqa: E402
+from ncf_parallel import split_fingerprint  # noqa: E402
 
 # implicit warns about OpenBLAS threads at every fit; ALS.fit already limits them (threadpoolctl)
 warnings.filterwarnings("ignore", message="OpenBLAS is configured")

@@ -43,16 +43,6 @@ except ImportError:  # only leave_last_out needs polars; the split comes from an
 STAGES = ("validation", "test")
 
 
-def load_split(path: str):
-    import numpy as np
-
-    from fashion_pipeline.recsys.data import Split
-    z = np.load(path)
-    kw = {k: z[k] for k in z.files}
-    kw["n_users"], kw["n_items"] = int(kw["n_users"]), int(kw["n_items"])
-    return Split(**kw)
-
-
 def split_fingerprint(split) -> str:
     """sha256 of the split's arrays: ties results computed elsewhere to the split they used."""
     import hashlib
@@ -65,23 +55,12 @@ def split_fingerprint(split) -> str:
     return h.hexdigest()[:16]
 
 
-def save_split(split, path: Path) -> None:
-    from dataclasses import asdict
-
-    import numpy as np
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez(tmp, **asdict(split))
-    tmp.rename(path)
-
-
 def configs_from(spec: dict):
-    from fashion_pipeline.recsys.experiment import ModelConfigs
-    from fashion_pipeline.recsys.models.gmf import GMFConfig
-    from fashion_pipeline.recsys.models.mlp import MLPConfig
-    from fashion_pipeline.recsys.models.neumf import NeuMFConfig
-    from fashion_pipeline.recsys.training import TrainConfig
+    from fashion_pipeline.recsys.registry import ModelConfigs, get_model
+    from fashion_pipeline.recsys.train_config import TrainConfig
     c = ModelConfigs()
-    for name, cls in (("gmf", GMFConfig), ("mlp", MLPConfig), ("neumf", NeuMFConfig)):
+    for name in ("gmf", "mlp", "neumf"):
+        cls = get_model(name).config_cls
         if name in spec:
             s = dict(spec[name])
             train = TrainConfig(**s.pop("train", {}))
@@ -113,6 +92,7 @@ def run_job(job: dict, split_path: str, out: Path, models: Path) -> None:
     from fashion_pipeline.recsys.experiment import Fitted, fit
     from fashion_pipeline.recsys.models.gmf import GMF
     from fashion_pipeline.recsys.models.mlp import MLP
+    from fashion_pipeline.recsys.persistence import load_split
 
     torch.set_num_threads(1)
     split = load_split(split_path)
@@ -206,7 +186,9 @@ def main() -> None:
     models = args.models_dir or args.out / "models"
     models.mkdir(parents=True, exist_ok=True)
     variants = list(plan["variants"])
-    fingerprint = split_fingerprint(load_split(str(args.split)))
+    from fashion_pipeline.recsys.persistence import load_split
+
+    fingerprint = split_fingerprint(load_split(args.split))
     pending = [j for v, spec in plan["variants"].items() for j in jobs_for(v, spec)
                if not (args.validation_only and j["stage"] == "test")]
     running, failed, start = [], set(), time.time()
