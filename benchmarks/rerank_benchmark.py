@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from fashion_pipeline.recsys.experiment import ModelConfigs, fit_and_evaluate
     from fashion_pipeline.recsys.interactions import build_interactions
     from fashion_pipeline.recsys.rerank import RerankConfig, item_sense
-    from fashion_pipeline.recsys.sense import item_ids_of, reranked, sense_report
+    from fashion_pipeline.recsys.rerank_evaluation import item_ids_of, reranked, sense_report
     from fashion_pipeline.sample import writers
     from fashion_pipeline.sample.generate import generate_sample
     from fashion_pipeline.sources.metadata import read_metadata

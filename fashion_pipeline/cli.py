@@ -250,7 +250,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from fashion_pipeline.recsys.experiment import run_protocol
     from fashion_pipeline.recsys.interactions import build_interactions
     from fashion_pipeline.recsys.registry import MODEL_NAMES
-    from fashion_pipeline.recsys.sense import RERANK_SUFFIX, split_rerank_names
+    from fashion_pipeline.recsys.rerank_evaluation import RERANK_SUFFIX, split_rerank_names
     from fashion_pipeline.sources.reviews import read_reviews
 
     base, names = split_rerank_names([m.strip() for m in args.models.split(",") if m.strip()])
@@ -267,8 +267,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     results, fits = run_protocol(split, base, progress=say)
     if args.metadata is not None:
+        from fashion_pipeline.recsys.attributes import attributes_from_files
         from fashion_pipeline.recsys.rerank import item_sense
-        from fashion_pipeline.recsys.sense import add_sense_metrics, attributes_from_files, item_ids_of
+        from fashion_pipeline.recsys.rerank_evaluation import add_sense_metrics, item_ids_of
 
         ids = item_ids_of(interactions)
         sense = item_sense(attributes_from_files(args.metadata, ids, args.images, say), ids)

@@ -74,7 +74,7 @@ def item_attributes(context: dg.AssetExecutionContext, config: ItemAttributesCon
 
 def load_item_sense(fashion_data: FashionData, item_ids: np.ndarray):
     """ItemSense for `item_ids` from item_attributes (and image features, when embedded)."""
-    from fashion_pipeline.recsys.sense import load_image_vectors
+    from fashion_pipeline.vision.features import read_aligned_vectors as load_image_vectors
 
     path = attributes_path(fashion_data)
     if path.exists():

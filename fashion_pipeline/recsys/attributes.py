@@ -12,6 +12,7 @@ Which colour wins when they disagree (AttributeConfig.colour_rule):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -72,3 +73,30 @@ def attribute_codes(attributes: pl.DataFrame, item_ids: np.ndarray) -> dict[str,
         out[name] = codes.fill_null(-1).to_numpy()
         out[f"{name}_values"] = np.asarray(vocab.to_list(), dtype=object)
     return out
+
+
+def attributes_from_files(metadata_path: str | Path, item_ids: np.ndarray, images: str | Path | None = None,
+                          progress=None) -> pl.DataFrame:
+    """The item_attributes table from a metadata file and, optionally, an image source (a DVBPR
+    .npy or a folder of <asin>.<ext> images) whose measured colours fill gaps in the text."""
+    from fashion_pipeline.sources.metadata import read_metadata
+
+    say = progress or (lambda msg: None)
+    products = read_metadata(metadata_path, keep_asins=list(item_ids)).rows
+    colours = None
+    if images is not None:
+        from fashion_pipeline.vision.item_colours import colours_from_dvbpr, colours_from_manifest
+        from fashion_pipeline.vision.item_images import images_from_folder
+
+        images = Path(images)
+        if not images.exists():
+            raise FileNotFoundError(f"image source {images} does not exist")
+        say(f"measuring item colours from {images} ...")
+        if images.is_dir():
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                colours = colours_from_manifest(images_from_folder(images, tmp).manifest)
+        else:
+            colours = colours_from_dvbpr(images, products[C.ITEM_ID].to_list())
+    return item_attributes(products, colours)

@@ -293,6 +293,7 @@ class RerankedScorer:
         n = self.config.candidates
         cand, cand_scores = candidate_lists(self.model, users, self.history.seen, n,
                                             occasion_mask(self.sense, self.config.occasion))
+        n = cand.shape[1]  # fewer than `candidates` in a catalogue smaller than that
         result = rerank(users, cand, cand_scores, self.history, self.sense, self.config, n)
         finite = np.where(np.isfinite(scores), scores, np.nan)
         top = np.nanmax(finite, axis=1, keepdims=True)

@@ -77,6 +77,14 @@ def read_features(path: str | Path) -> Features:
     return Features(np.asarray(ids, dtype=object), vectors, boxes, attrs)
 
 
+def read_aligned_vectors(path: str | Path, item_ids) -> np.ndarray:
+    """The file's vectors as rows in `item_ids` order; zero rows for items it has no vector for."""
+    from fashion_pipeline.recsys.cold_start import align_vectors  # lazily: it brings torch
+
+    features = read_features(path)
+    return align_vectors(features.ids, features.vectors, item_ids)[0]
+
+
 def read_attrs(path: str | Path) -> dict:
     with h5py.File(path, "r") as f:
         return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in f.attrs.items()}

@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from fashion_pipeline import columns as C
+from fashion_pipeline.recsys import evaluation as ev
 from fashion_pipeline.recsys.data import leave_last_out, user_item_matrix
 from fashion_pipeline.recsys.evaluation import evaluate, evaluate_period, ndcg, pessimistic_rank, ranking_metrics
 
@@ -71,3 +72,24 @@ def test_one_ndcg_for_one_held_out_item_and_for_many():
     ranks = np.array([0, 3, 7, 12])
     expected = np.array([1.0, 1 / np.log2(5), 1 / np.log2(9), 0.0]).mean()
     assert ranking_metrics(ranks, ks=(10,))["ndcg@10"] == pytest.approx(expected)
+
+
+# --- beyond-accuracy metrics on hand-made lists -------------------------------------------------
+
+def test_repeat_rate_counts_recommended_items_repeating_a_bought_key():
+    item_key = np.array([0, 0, 1, 2, -1])
+    lists = np.array([[1, 2, 4], [0, 3, -1]])  # user 0 bought item 0 (key 0); user 1 bought item 2 (key 1)
+    rate = ev.repeat_rate(lists, np.array([0, 1]), item_key, np.array([0, 1]), np.array([0, 2]))
+    # user 0: item 1 repeats key 0, item 2 no, item 4 unknown; user 1: item 0 (key 0) no, item 3 no
+    assert rate == pytest.approx(1 / 5)
+
+
+def test_intra_list_diversity_coverage_novelty():
+    features = np.array([[1, 0], [1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)
+    lists = np.array([[0, 1, -1], [0, 2, 3]])
+    # list 0: one pair, identical -> 0; list 1: pairs (0,2)=0, (0,3)=0.6, (2,3)=0.8 -> 1 - 1.4/3
+    assert ev.intra_list_diversity(lists, features) == pytest.approx((0 + (1 - 1.4 / 3)) / 2, rel=1e-5)
+    assert ev.coverage(lists, 8) == pytest.approx(4 / 8)
+    popularity = np.array([4, 2, 1, 0])
+    expected = np.mean([-np.log2(4 / 8), -np.log2(2 / 8), -np.log2(4 / 8), -np.log2(1 / 8), -np.log2(1 / 8)])
+    assert ev.novelty(lists, popularity, 8) == pytest.approx(expected)

@@ -1,9 +1,11 @@
-"""Fashion sense under the evaluation protocol: the re-ranked version of a fitted model, and the
-beyond-accuracy metrics of any model. Used by `fashion-pipeline evaluate` and the benchmark."""
+"""The re-ranker under the evaluation protocol: the re-ranked version of a fitted model
+('<model>+rerank'), and the beyond-accuracy metrics of any model. Used by `fashion-pipeline
+evaluate` and benchmarks/rerank_benchmark.py.
+
+The item attributes it needs come from recsys.attributes (`attributes_from_files`), the image
+vectors from vision.features (`read_aligned_vectors`)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -19,15 +21,6 @@ RERANK_SUFFIX = "+rerank"
 def item_ids_of(interactions: pl.DataFrame) -> np.ndarray:
     """asin per item index."""
     return interactions.select(C.ITEM_IDX, C.ITEM_ID).unique(C.ITEM_IDX).sort(C.ITEM_IDX)[C.ITEM_ID].to_numpy()
-
-
-def load_image_vectors(features_path: str | Path, item_ids: np.ndarray) -> np.ndarray:
-    """Image vectors from the HDF5 feature store aligned to `item_ids`; zero rows where absent."""
-    from fashion_pipeline.recsys.cold_start import align_vectors
-    from fashion_pipeline.vision.features import read_features
-
-    features = read_features(features_path)
-    return align_vectors(features.ids, features.vectors, item_ids)[0]
 
 
 def history_for(split: Split, stage: str, sense: ItemSense, config: RerankConfig = RerankConfig()) -> UserHistory:
@@ -50,34 +43,6 @@ def split_rerank_names(names: list[str]) -> tuple[list[str], list[str]]:
     """(base models to fit, every name asked) from names like 'neumf' and 'neumf+rerank'."""
     base = [n[: -len(RERANK_SUFFIX)] if n.endswith(RERANK_SUFFIX) else n for n in names]
     return list(dict.fromkeys(base)), names
-
-
-def attributes_from_files(metadata_path: str | Path, item_ids: np.ndarray, images: str | Path | None = None,
-                          progress=None) -> pl.DataFrame:
-    """The item_attributes table from a metadata file and, optionally, an image source (a DVBPR
-    .npy or a folder of <asin>.<ext> images) whose measured colours fill gaps in the text."""
-    from fashion_pipeline.recsys.attributes import item_attributes
-    from fashion_pipeline.sources.metadata import read_metadata
-
-    say = progress or (lambda msg: None)
-    products = read_metadata(metadata_path, keep_asins=list(item_ids)).rows
-    colours = None
-    if images is not None:
-        from fashion_pipeline.vision.item_colours import colours_from_dvbpr, colours_from_manifest
-        from fashion_pipeline.vision.item_images import images_from_folder
-
-        images = Path(images)
-        if not images.exists():
-            raise FileNotFoundError(f"image source {images} does not exist")
-        say(f"measuring item colours from {images} ...")
-        if images.is_dir():
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as tmp:
-                colours = colours_from_manifest(images_from_folder(images, tmp).manifest)
-        else:
-            colours = colours_from_dvbpr(images, products[C.ITEM_ID].to_list())
-    return item_attributes(products, colours)
 
 
 def add_sense_metrics(results: dict[str, dict], fits: dict, names: list[str], split: Split, sense: ItemSense,

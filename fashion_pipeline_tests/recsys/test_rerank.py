@@ -1,4 +1,4 @@
-"""Fashion sense: harmony rule, re-ranker guarantees, beyond-accuracy metrics on hand-made lists."""
+"""The fashion-sense re-ranker: occasion filter, repeat penalty, harmony bonus, diversity."""
 
 from __future__ import annotations
 
@@ -7,21 +7,7 @@ import polars as pl
 import pytest
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.recsys import evaluation as ev
-from fashion_pipeline.recsys.harmony import goes_with, harmony_kind, ANALOGOUS, COMPLEMENTARY, NEUTRAL, NONE
 from fashion_pipeline.recsys.rerank import RerankConfig, UserHistory, item_sense, recommend, reasons, rerank
-
-
-@pytest.mark.parametrize("a, b, kind", [
-    ("red", "green", COMPLEMENTARY), ("blue", "orange", COMPLEMENTARY), ("yellow", "purple", COMPLEMENTARY),
-    ("red", "orange", ANALOGOUS), ("blue", "purple", ANALOGOUS), ("red", "pink", ANALOGOUS),
-    ("red", "red", ANALOGOUS), ("black", "pink", NEUTRAL), ("yellow", "navy", NEUTRAL),
-    ("beige", "white", NEUTRAL), ("red", "yellow", NONE), ("pink", "orange", NONE), ("green", "purple", NONE),
-])
-def test_harmony_rule_on_hand_picked_pairs(a, b, kind):
-    assert harmony_kind(a, b) == kind
-    assert harmony_kind(b, a) == kind
-    assert goes_with(a, b) == (kind != NONE)
 
 
 def catalogue(n=40, seed=0):
@@ -117,27 +103,6 @@ def test_no_reranking_is_the_model_order():
     assert not off.active
     expected, _ = top_k(model, users, history.seen, k=10)
     assert (recommend(model, users, history, sense, off, k=10).items == expected).all()
-
-
-# --- beyond-accuracy metrics on hand-made lists -------------------------------------------------
-
-def test_repeat_rate_counts_recommended_items_repeating_a_bought_key():
-    item_key = np.array([0, 0, 1, 2, -1])
-    lists = np.array([[1, 2, 4], [0, 3, -1]])  # user 0 bought item 0 (key 0); user 1 bought item 2 (key 1)
-    rate = ev.repeat_rate(lists, np.array([0, 1]), item_key, np.array([0, 1]), np.array([0, 2]))
-    # user 0: item 1 repeats key 0, item 2 no, item 4 unknown; user 1: item 0 (key 0) no, item 3 no
-    assert rate == pytest.approx(1 / 5)
-
-
-def test_intra_list_diversity_coverage_novelty():
-    features = np.array([[1, 0], [1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)
-    lists = np.array([[0, 1, -1], [0, 2, 3]])
-    # list 0: one pair, identical -> 0; list 1: pairs (0,2)=0, (0,3)=0.6, (2,3)=0.8 -> 1 - 1.4/3
-    assert ev.intra_list_diversity(lists, features) == pytest.approx((0 + (1 - 1.4 / 3)) / 2, rel=1e-5)
-    assert ev.coverage(lists, 8) == pytest.approx(4 / 8)
-    popularity = np.array([4, 2, 1, 0])
-    expected = np.mean([-np.log2(4 / 8), -np.log2(2 / 8), -np.log2(4 / 8), -np.log2(1 / 8), -np.log2(1 / 8)])
-    assert ev.novelty(lists, popularity, 8) == pytest.approx(expected)
 
 
 def test_reranked_scorer_ranks_like_the_reranker():
