@@ -33,7 +33,8 @@ from fashion_pipeline.recsys.recommend import top_k
 from fashion_pipeline.recsys.sampling import sample_training_negatives
 from fashion_pipeline.recsys.experiment import ModelConfigs, build_module
 from fashion_pipeline.recsys.models.sasrec import SASRecConfig
-from fashion_pipeline.recsys.training import TorchScorer, TrainConfig, train_pointwise, train_sequential
+from fashion_pipeline.recsys.train_config import TrainConfig
+from fashion_pipeline.recsys.training import TorchScorer, train_pointwise, train_sequential
 from fashion_pipeline.sample.generate import generate_sample, sample_is_current
 from fashion_pipeline.sources.reviews import read_reviews
 

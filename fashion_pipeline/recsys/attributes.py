@@ -5,7 +5,8 @@ Which colour wins when they disagree (AttributeConfig.colour_rule):
   where the text names none and the measurement is confident. Why: the title is the seller's
   statement about the very product sold (photos often show one variant, a print's ground colour,
   or a model wearing other garments), and a dominant-pixel colour is the noisier witness on real
-  catalogue photos. On the sample both agree on >= 99% of items, so the rule rarely matters there.
+  catalogue photos. On the sample both agree on >= 99% of items (the item_attributes asset's
+  text_image_colour_agreement metadata), so the rule rarely matters there.
 - "image": the confident image colour wins, the text fills in (for catalogues with unreliable titles).
 """
 

@@ -10,7 +10,7 @@ from fashion_pipeline.recsys.cold_start import (ColdStartConfig, ImageSimilarity
                                                 train_image_mlp)
 from fashion_pipeline.recsys.data import user_item_matrix
 from fashion_pipeline.recsys.models.image_mlp import ImageMLP, ImageMLPConfig
-from fashion_pipeline.recsys.training import TrainConfig
+from fashion_pipeline.recsys.train_config import TrainConfig
 
 
 def two_tastes(n_users=60, per_colour=20, per_user=6, seed=0):

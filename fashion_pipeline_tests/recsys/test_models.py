@@ -7,7 +7,8 @@ from fashion_pipeline.recsys.models.gmf import GMF
 from fashion_pipeline.recsys.models.mlp import MLP
 from fashion_pipeline.recsys.models.neumf import NeuMF
 from fashion_pipeline.recsys.recommend import top_k
-from fashion_pipeline.recsys.training import TrainConfig, recency_weights
+from fashion_pipeline.recsys.train_config import TrainConfig
+from fashion_pipeline.recsys.training import recency_weights
 
 
 def test_score_users_matches_forward_for_every_model():
