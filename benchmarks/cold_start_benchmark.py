@@ -32,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fashion_pipeline.layout import sample_dir  # noqa: E402
 from fashion_pipeline import columns as C  # noqa: E402
 from fashion_pipeline.recsys.cold_start import ColdStartConfig, align_vectors, evaluate_cold_start, hold_out_items  # noqa: E402
 from fashion_pipeline.recsys.interactions import build_interactions  # noqa: E402
@@ -42,7 +43,7 @@ from fashion_pipeline.sources.reviews import read_reviews  # noqa: E402
 def sample_dir(path: Path | None) -> Path:
     from fashion_pipeline.sample.generate import generate_sample, sample_is_current
 
-    path = path or ROOT / "data" / "sample"
+    path = path or sample_dir()
     if not sample_is_current(path):
         generate_sample(path, "small", seed=0)
     return path

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fashion_pipeline.layout import ArtifactLayout, sample_dir  # noqa: E402
 from fashion_pipeline.sample.writers import INSHOP_DIR  # noqa: E402
 from fashion_pipeline.vision.detector import DetectorConfig, train_detector  # noqa: E402
 from fashion_pipeline.vision.yolo_dataset import YoloDatasetConfig, build_yolo_dataset  # noqa: E402
@@ -36,14 +37,14 @@ def main() -> int:
 
     from fashion_pipeline.sample.generate import generate_sample, sample_is_current
 
-    sample = args.sample or ROOT / "data" / "sample"
+    sample = args.sample or sample_dir()
     if args.sample is None and not sample_is_current(sample):
         generate_sample(sample, "small", seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         data = build_yolo_dataset(sample / INSHOP_DIR, Path(tmp) / "yolo", YoloDatasetConfig())
         config = DetectorConfig(epochs=args.epochs, imgsz=args.imgsz, threads=args.threads)
         cpu, wall = time.process_time(), time.perf_counter()
-        result = train_detector(data.data_yaml, Path(tmp) / "detector", config, yolo_config_dir=Path(tmp) / "cfg")
+        result = train_detector(data.data_yaml, ArtifactLayout(tmp).detector_weights, config, yolo_config_dir=Path(tmp) / "cfg")
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     report = {"train_images": data.train_images, "val_images": data.val_images, "epochs": config.epochs,
               "imgsz": config.imgsz, "threads": config.threads, "mAP50": round(result.map50, 4),

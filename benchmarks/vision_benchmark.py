@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fashion_pipeline.sample.writers import DVBPR_FILE  # noqa: E402
 from fashion_pipeline.vision.embedder import ImageEmbedder, l2_normalize  # noqa: E402
 from fashion_pipeline.vision.encoders import load_encoder  # noqa: E402
 from fashion_pipeline.vision.image_eval import labelled_images  # noqa: E402
@@ -56,7 +57,7 @@ def embed_images(n_images: int, detector: str | None, threads: int) -> list[dict
 
         tmp = Path(tempfile.mkdtemp())
         generate_sample(tmp / "sample", "small", seed=0)
-        files = images_from_dvbpr(tmp / "sample" / "AmazonFashion6ImgPartitioned.npy", tmp / "items").decodable["path"].to_list()
+        files = images_from_dvbpr(tmp / "sample" / DVBPR_FILE, tmp / "items").decodable["path"].to_list()
         source = "generated sample (real photos absent)"
     files = files[:n_images]
     encoder = load_encoder("efficientnet-lite0", threads=threads)

@@ -1,6 +1,5 @@
 """What starts runs without a person: the season schedule and the raw-reviews sensor."""
 
-import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +9,7 @@ from fashion_pipeline.defs.partitions import current_season, season_partitions
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.seasonal import SEASONAL_ASSETS
 from fashion_pipeline.defs.warehouse import warehouse
+from fashion_pipeline.sources.digest import file_sha256
 
 # Seasons start on the first of December, March, June and September.
 SEASON_START_CRON = "0 3 1 3,6,9,12 *"
@@ -28,21 +28,13 @@ def season_start_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     return dg.RunRequest(run_key=key, partition_key=key)
 
 
-def file_digest(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dg.sensor(job=ingestion_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
 def raw_reviews_sensor(context: dg.SensorEvaluationContext, fashion_data: FashionData):
     """Starts ingestion when the raw reviews file's content changes (not just its mtime)."""
     path = Path(fashion_data.reviews_path)
     if not path.exists():
         return dg.SkipReason(f"no reviews file at {path}")
-    digest = file_digest(path)
+    digest = file_sha256(path)
     if digest == context.cursor:
         return dg.SkipReason("reviews file unchanged")
     context.update_cursor(digest)

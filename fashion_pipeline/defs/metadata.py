@@ -17,7 +17,8 @@ def table_preview(df: pl.DataFrame, rows: int = 5) -> dg.MetadataValue:
     return dg.MetadataValue.md(header + body)
 
 
-def read_metadata(result: ReadResult, path: Path, rejects_path: Path) -> dict:
+def read_result_metadata(result: ReadResult, path: Path, rejects_path: Path) -> dict:
+    """What a reader kept and refused, for the UI."""
     return {
         "dagster/row_count": len(result.rows),
         "path": dg.MetadataValue.path(str(path)),

@@ -3,7 +3,6 @@ start, a model trained on it with recency weights, and recommendations for that 
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 import numpy as np
@@ -11,19 +10,22 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from fashion_pipeline import columns as C
+from fashion_pipeline.defs.attributes import item_attributes
 from fashion_pipeline.defs.ingestion import interactions
-from fashion_pipeline.defs.models import id_map_paths, interaction_splits
+from fashion_pipeline.defs.models import interaction_splits
 from fashion_pipeline.defs.partitions import season_partitions
 from fashion_pipeline.defs.resources import FashionData
-from fashion_pipeline.defs.sense import item_attributes, ranked_lists
-from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL
 from fashion_pipeline.defs.tracking import MLflowTracking
+from fashion_pipeline.defs.warehouse import WAREHOUSE_POOL
 from fashion_pipeline.recsys.persistence import save_fitted, write_json
-from fashion_pipeline.recsys.registry import TORCH_MODELS
+from fashion_pipeline.recsys.registry import TORCH_MODELS, ModelConfigs
 from fashion_pipeline.recsys.seasonal import (
     SeasonalConfig, day_start_seconds, fit_seasonal_model, seasonal_training_rows,
 )
 from fashion_pipeline.recsys.seasons import season_start
+from fashion_pipeline.serving.champion import load_id_maps, load_serving_model
+from fashion_pipeline.serving.lists import ranked_lists, recommendation_table
+from fashion_pipeline.serving.warehouse import replace_season
 from fashion_pipeline.sources.atomic import write_parquet
 
 GROUP = "seasonal"
@@ -45,19 +47,15 @@ class SeasonalModelConfig(dg.Config):
     rerank: bool = True  # fashion-sense re-ranking of the seasonal model's top 100 (recsys.rerank)
 
 
-def season_dir(fashion_data: FashionData, key: str) -> Path:
-    return Path(fashion_data.data_dir) / "seasonal" / key
-
-
 @dg.asset(deps=[interactions], partitions_def=season_partitions, group_name=GROUP, kinds={"polars", "parquet"})
 def seasonal_training_set(context: dg.AssetExecutionContext, config: SeasonalTrainingConfig,
                           fashion_data: FashionData) -> dg.MaterializeResult:
     """The season's training rows: the same season of earlier years plus the recent window."""
-    key = context.partition_key
-    table = pl.read_parquet(fashion_data.parsed("interactions"))
+    key, layout = context.partition_key, fashion_data.layout
+    table = pl.read_parquet(layout.parsed("interactions"))
     cfg = SeasonalConfig(config.recent_window_days, config.same_season_years or None)
     rows = seasonal_training_rows(table, key, cfg)
-    path = write_parquet(rows, season_dir(fashion_data, key) / "training_set.parquet")
+    path = write_parquet(rows, layout.season_training_set(key))
     latest = rows[C.TIMESTAMP].max() if len(rows) else None
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(rows), "path": dg.MetadataValue.path(str(path)),
@@ -75,7 +73,7 @@ def no_training_row_at_or_after_season_start(context: dg.AssetCheckExecutionCont
     key = context.partition_key if context.has_partition_key else None
     if key is None:
         return dg.AssetCheckResult(passed=True, metadata={"note": "no partition"})
-    rows = pl.read_parquet(season_dir(fashion_data, key) / "training_set.parquet", columns=[C.TIMESTAMP])
+    rows = pl.read_parquet(fashion_data.layout.season_training_set(key), columns=[C.TIMESTAMP])
     leaks = int((rows[C.TIMESTAMP] >= day_start_seconds(season_start(key))).sum())
     return dg.AssetCheckResult(passed=leaks == 0, metadata={"rows_at_or_after_start": leaks})
 
@@ -85,19 +83,15 @@ def no_training_row_at_or_after_season_start(context: dg.AssetCheckExecutionCont
 def seasonal_model(context: dg.AssetExecutionContext, config: SeasonalModelConfig, fashion_data: FashionData,
                    mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
     """The season's model, recency-weighted, compared with popularity on its own validation."""
-    key = context.partition_key
-    folder = season_dir(fashion_data, key)
-    rows = pl.read_parquet(folder / "training_set.parquet")
-    maps = id_map_paths(fashion_data)
-    n_users, n_items = len(pl.read_parquet(maps["users"])), len(pl.read_parquet(maps["items"]))
-    from fashion_pipeline.recsys.experiment import ModelConfigs
-
+    key, layout = context.partition_key, fashion_data.layout
+    rows = pl.read_parquet(layout.season_training_set(key))
+    ids = load_id_maps(layout)
     configs = ModelConfigs()
     if config.model in TORCH_MODELS:
-        getattr(configs, config.model).train.device = config.device
-    metrics, serving, _ = fit_seasonal_model(rows, n_users, n_items, config.model, configs,
+        configs.train_config(config.model).device = config.device
+    metrics, serving, _ = fit_seasonal_model(rows, len(ids.user_ids), len(ids.item_ids), config.model, configs,
                                              config.half_life_days or None, progress=context.log.info)
-    save_fitted(serving, folder / "model")
+    save_fitted(serving, layout.season_model_dir(key))
     model_val = metrics[config.model]["validation"]["ndcg@10"]
     pop_val = metrics["popularity"]["validation"]["ndcg@10"]
     with mlflow_tracking.run(run_name=f"{config.model}-{key}", tags={"model": config.model, "season": key}) as mlflow:
@@ -106,7 +100,7 @@ def seasonal_model(context: dg.AssetExecutionContext, config: SeasonalModelConfi
         run_id = mlflow.active_run().info.run_id
     write_json({"model": config.model, "season": key, "validation_ndcg@10": model_val,
                 "popularity_validation_ndcg@10": pop_val, "beats_popularity": model_val > pop_val,
-                "mlflow_run_id": run_id, "half_life_days": config.half_life_days}, folder / "model.json")
+                "mlflow_run_id": run_id, "half_life_days": config.half_life_days}, layout.season_model_info(key))
     return dg.MaterializeResult(metadata={
         "model": config.model, "validation ndcg@10": round(model_val, 4),
         "popularity validation ndcg@10": round(pop_val, 4), "training_rows": len(rows), "mlflow_run_id": run_id,
@@ -117,7 +111,7 @@ def seasonal_model(context: dg.AssetExecutionContext, config: SeasonalModelConfi
 def seasonal_model_beats_popularity(context: dg.AssetCheckExecutionContext,
                                     fashion_data: FashionData) -> dg.AssetCheckResult:
     """A seasonal model worse than popularity on validation is not published."""
-    info = json.loads((season_dir(fashion_data, context.partition_key) / "model.json").read_text())
+    info = json.loads(fashion_data.layout.season_model_info(context.partition_key).read_text())
     return dg.AssetCheckResult(passed=bool(info["beats_popularity"]), metadata={
         "validation ndcg@10": info["validation_ndcg@10"],
         "popularity validation ndcg@10": info["popularity_validation_ndcg@10"]})
@@ -129,42 +123,20 @@ def seasonal_recommendations(context: dg.AssetExecutionContext, config: Seasonal
                              fashion_data: FashionData, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """What to show each user this season: top-K unseen items, re-ranked for fashion sense
     (columns `reranked`, `reason`), rows tagged with the season."""
-    from fashion_pipeline.recsys.persistence import load_fitted
-
-    key = context.partition_key
-    folder = season_dir(fashion_data, key)
-    info = json.loads((folder / "model.json").read_text())
-    maps = id_map_paths(fashion_data)
-    user_ids = pl.read_parquet(maps["users"]).sort(C.USER_IDX)[C.USER_ID].to_numpy()
-    item_ids = pl.read_parquet(maps["items"]).sort(C.ITEM_IDX)[C.ITEM_ID].to_numpy()
-    fitted = load_fitted(info["model"], "serve", folder / "model", len(user_ids), len(item_ids))
-    before = pl.read_parquet(fashion_data.parsed("interactions")).filter(
+    key, layout = context.partition_key, fashion_data.layout
+    info = json.loads(layout.season_model_info(key).read_text())
+    serving = load_serving_model(layout, info["model"], layout.season_model_dir(key))
+    ids = serving.ids
+    before = pl.read_parquet(layout.parsed("interactions")).filter(
         pl.col(C.TIMESTAMP) < day_start_seconds(season_start(key)))
-    users = np.sort(pl.read_parquet(folder / "training_set.parquet")[C.USER_IDX].unique().to_numpy())
+    users = np.sort(pl.read_parquet(layout.season_training_set(key))[C.USER_IDX].unique().to_numpy())
     history = tuple(before[c].to_numpy() for c in (C.USER_IDX, C.ITEM_IDX, C.TIMESTAMP))
-    lists = ranked_lists(fashion_data, fitted.scorer, users, history, len(user_ids), item_ids, config.k, config.rerank)
-    items, scores = lists.items, lists.scores
-    table = pl.DataFrame({
-        C.SEASON: key,
-        C.USER_ID: np.repeat(user_ids[users], items.shape[1]),
-        "rank": np.tile(np.arange(1, items.shape[1] + 1), len(users)).astype(np.int32),
-        C.ITEM_ID: item_ids[np.maximum(items.ravel(), 0)],
-        "score": scores.ravel(),
-        "model": info["model"],
-        "created_at": datetime.now(timezone.utc).replace(microsecond=0),
-        C.RERANKED: lists.reranked,
-        C.RERANK_REASON: lists.reasons,
-    }).filter(pl.Series(items.ravel() >= 0))
-    path = write_parquet(table, folder / "recommendations.parquet")
+    lists = ranked_lists(layout, serving.scorer, users, history, len(ids.user_ids), ids.item_ids, config.k,
+                         config.rerank)
+    table = recommendation_table(lists, ids.user_ids[users], ids.item_ids, info["model"], **{C.SEASON: key})
+    path = write_parquet(table, layout.season_recommendations(key))
     with warehouse.get_connection() as conn:
-        conn.execute("BEGIN TRANSACTION")
-        conn.execute("CREATE TABLE IF NOT EXISTS seasonal_recommendations AS SELECT * FROM read_parquet(?) LIMIT 0",
-                     [str(path)])
-        for column, kind in ((C.RERANKED, "BOOLEAN"), (C.RERANK_REASON, "VARCHAR")):  # tables from before re-ranking
-            conn.execute(f"ALTER TABLE seasonal_recommendations ADD COLUMN IF NOT EXISTS {column} {kind}")
-        conn.execute("DELETE FROM seasonal_recommendations WHERE season = ?", [key])
-        conn.execute("INSERT INTO seasonal_recommendations BY NAME SELECT * FROM read_parquet(?)", [str(path)])
-        conn.execute("COMMIT")
+        replace_season(conn, path, key)
     return dg.MaterializeResult(metadata={"dagster/row_count": len(table), "users": len(users),
                                           "path": dg.MetadataValue.path(str(path))})
 

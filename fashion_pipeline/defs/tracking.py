@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from fashion_pipeline import paths
+from fashion_pipeline import layout as project
 
 EXPERIMENT = "fashion_pipeline"
 REGISTERED_MODEL = "fashion_recommender"
@@ -23,7 +23,7 @@ class MLflowTracking(dg.ConfigurableResource):
 
     @classmethod
     def for_project(cls) -> "MLflowTracking":
-        return cls(mlruns_dir=str(paths.project_root() / "mlruns"))
+        return cls(mlruns_dir=str(project.mlruns_dir()))
 
     @property
     def tracking_uri(self) -> str:

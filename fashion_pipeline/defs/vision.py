@@ -1,14 +1,7 @@
 """Vision assets: DeepFashion -> YOLO dataset -> detector; catalogue images -> features -> FAISS.
 
 Thin: each reads its inputs, calls fashion_pipeline.vision, writes the artifact atomically and
-reports counts and paths. Artifacts under the data folder:
-
-  detector/dataset/                 the ultralytics dataset (data.yaml, images/, labels/)
-  detector/clothing_detector.pt     the trained weights (also logged to MLflow with mAP50, mAP50-95)
-  images/                           decodable item images + manifest.parquet (failures listed)
-  features/image_features.h5        item id -> unit vector, encoder and detector in attrs
-  index/items.faiss                 + items_ids.parquet (position -> asin) + items.faiss.json
-  recommendations/similar_items.parquet   top-k visually similar items per item
+reports counts and paths (all named by fashion_pipeline.layout).
 """
 
 from pathlib import Path
@@ -22,14 +15,8 @@ from fashion_pipeline.defs.raw import raw_deepfashion, raw_dvbpr
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.sources.atomic import write_parquet
-from fashion_pipeline.vision.layout import VisionPaths
 
 GROUP = "vision"
-
-
-def vision_paths(fashion_data: FashionData) -> VisionPaths:
-    """The artifact paths under this resource's data folder."""
-    return VisionPaths(fashion_data.data_dir)
 
 
 class DetectorDatasetConfig(dg.Config):
@@ -75,8 +62,8 @@ def detector_dataset(context: dg.AssetExecutionContext, config: DetectorDatasetC
     from fashion_pipeline.vision.yolo_dataset import YoloDatasetConfig, build_yolo_dataset
 
     root = fashion_data.require(fashion_data.deepfashion_root, "DeepFashion In-shop folder", "FASHION_DEEPFASHION")
-    paths = vision_paths(fashion_data)
-    summary = build_yolo_dataset(root, paths.dataset, YoloDatasetConfig(
+    layout = fashion_data.layout
+    summary = build_yolo_dataset(root, layout.detector_dataset, YoloDatasetConfig(
         max_train_images=config.max_train_images or None, max_val_images=config.max_val_images or None))
     if summary.skipped:
         context.log.warning(f"{len(summary.skipped)} images skipped, e.g. {summary.skipped[:3]}")
@@ -92,11 +79,12 @@ def clothing_detector(context: dg.AssetExecutionContext, config: ClothingDetecto
                       fashion_data: FashionData, mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
     """A YOLO garment detector trained offline on the dataset; validation mAP logged to MLflow."""
     from fashion_pipeline.vision.detector import DetectorConfig, train_detector
+    from fashion_pipeline.vision.yolo_dataset import DATA_YAML
 
-    paths = vision_paths(fashion_data)
+    layout = fashion_data.layout
     det_config = DetectorConfig(model=config.model, epochs=config.epochs, imgsz=config.imgsz, batch=config.batch,
                                 device=config.device, threads=config.threads)
-    result = train_detector(paths.dataset / "data.yaml", paths.detector_dir, det_config)
+    result = train_detector(layout.detector_dataset / DATA_YAML, layout.detector_weights, det_config)
     context.log.info(f"detector: mAP50 {result.map50:.3f}, mAP50-95 {result.map50_95:.3f} in {result.seconds:.0f}s")
     with mlflow_tracking.run(run_name="clothing_detector",
                              tags={"model": "clothing_detector", "dagster_run_id": context.run_id}) as mlflow:
@@ -118,20 +106,20 @@ def item_images(context: dg.AssetExecutionContext, config: ItemImagesConfig,
     """Every catalogue image decoded once; the undecodable ones counted and listed with their error."""
     from fashion_pipeline.vision.item_images import images_from_dvbpr, images_from_folder
 
-    paths = vision_paths(fashion_data)
+    layout = fashion_data.layout
     if config.folder:
-        result = images_from_folder(config.folder, paths.images)
+        result = images_from_folder(config.folder, layout.item_images)
     else:
         source = fashion_data.require(fashion_data.dvbpr_path, "DVBPR .npy", "FASHION_DVBPR")
-        asins = pl.read_parquet(fashion_data.parsed("products"), columns=[C.ITEM_ID])[C.ITEM_ID].to_list()
-        result = images_from_dvbpr(source, paths.images, catalogue_asins=asins)
+        asins = pl.read_parquet(fashion_data.layout.parsed("products"), columns=[C.ITEM_ID])[C.ITEM_ID].to_list()
+        result = images_from_dvbpr(source, layout.item_images, catalogue_asins=asins)
     failed = result.failed
     if failed.height:
         context.log.warning(f"{failed.height} images could not be decoded: {failed[C.ITEM_ID].head(5).to_list()}")
     return dg.MaterializeResult(metadata={
         "images": result.decodable.height, "undecodable": failed.height,
         "undecodable_ids": dg.MetadataValue.json(failed[C.ITEM_ID].head(100).to_list()),
-        "path": dg.MetadataValue.path(str(paths.images)),
+        "path": dg.MetadataValue.path(str(layout.item_images)),
     })
 
 
@@ -145,20 +133,20 @@ def image_features(context: dg.AssetExecutionContext, config: ImageFeaturesConfi
     from fashion_pipeline.vision.features import update_features
     from fashion_pipeline.vision.item_images import PATH, read_item_images
 
-    paths = vision_paths(fashion_data)
-    images = read_item_images(paths.images).decodable
-    detector = load_detector(paths.weights, threads=config.threads) if config.detect else None
+    layout = fashion_data.layout
+    images = read_item_images(layout.item_images).decodable
+    detector = load_detector(layout.detector_weights, threads=config.threads) if config.detect else None
     embedder = ImageEmbedder(
         load_encoder(config.encoder, config.encoder_weights or None, config.threads), detector=detector,
-        detector_weights=str(paths.weights) if config.detect else None,
+        detector_weights=str(layout.detector_weights) if config.detect else None,
         config=EmbedConfig(batch_size=config.batch_size, detector=DetectorOptions(conf=config.conf)))
-    stats = update_features(paths.features, images[C.ITEM_ID].to_list(), images[PATH].to_list(), embedder,
+    stats = update_features(layout.image_features, images[C.ITEM_ID].to_list(), images[PATH].to_list(), embedder,
                             on_progress=lambda done, total: context.log.info(f"embedded {done}/{total}"))
     return dg.MaterializeResult(metadata={
         "items": stats.total, "embedded_now": stats.embedded, "reused": stats.reused,
         "reembedded_all": stats.reembedded_all, "encoder": config.encoder, "dim": embedder.encoder.dim,
         "images_per_s": round(stats.embedded / stats.seconds_embedding, 2) if stats.seconds_embedding else 0.0,
-        "path": dg.MetadataValue.path(str(paths.features)),
+        "path": dg.MetadataValue.path(str(layout.image_features)),
     })
 
 
@@ -170,16 +158,16 @@ def similarity_index(config: SimilarityIndexConfig, fashion_data: FashionData) -
     from fashion_pipeline.vision.features import read_features
     from fashion_pipeline.vision.index import IndexConfig, build_index, index_kind, save_index
 
-    paths = vision_paths(fashion_data)
-    features = read_features(paths.features)
+    layout = fashion_data.layout
+    features = read_features(layout.image_features)
     index_config = IndexConfig(exact_max_items=config.exact_max_items, approximate=config.approximate)
     start = time.perf_counter()
     index = build_index(features.vectors, index_config)
     seconds = time.perf_counter() - start
-    save_index(index, features.ids, paths.index, index_config)
+    save_index(index, features.ids, layout.similarity_index, index_config)
     return dg.MaterializeResult(metadata={
         "items": index.ntotal, "kind": index_kind(index.ntotal, index_config), "build_seconds": round(seconds, 3),
-        "encoder": str(features.attrs.get("encoder")), "path": dg.MetadataValue.path(str(paths.index)),
+        "encoder": str(features.attrs.get("encoder")), "path": dg.MetadataValue.path(str(layout.similarity_index)),
     })
 
 
@@ -189,22 +177,18 @@ def similar_items(config: SimilarItemsConfig, fashion_data: FashionData) -> dg.M
     from fashion_pipeline.vision.features import read_features
     from fashion_pipeline.vision.index import load_index, similar_items as top_k
 
-    paths = vision_paths(fashion_data)
-    index, ids = load_index(paths.index)
-    features = read_features(paths.features)
+    layout = fashion_data.layout
+    index, ids = load_index(layout.similarity_index)
+    features = read_features(layout.image_features)
     if features.ids.tolist() != ids.tolist():
         raise RuntimeError("image_features changed since similarity_index was built: materialize similarity_index")
     table = top_k(index, ids, features.vectors, k=config.k)
-    write_parquet(table, paths.similar)
+    write_parquet(table, layout.similar_items)
     return dg.MaterializeResult(metadata={
         "rows": table.height, "items": table[C.ITEM_ID].n_unique(),
         "mean_score": round(float(table["score"].mean() or 0.0), 4),
-        "path": dg.MetadataValue.path(str(paths.similar)),
+        "path": dg.MetadataValue.path(str(layout.similar_items)),
     })
 
 
 VISION_ASSETS = [detector_dataset, clothing_detector, item_images, image_features, similarity_index, similar_items]
-
-# The vision group with the catalogue it needs (products names the asins of the DVBPR images).
-vision_job = dg.define_asset_job(
-    "vision_job", selection=dg.AssetSelection.assets(reviews, products, *VISION_ASSETS))

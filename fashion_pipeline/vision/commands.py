@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fashion_pipeline.vision.layout import VisionPaths
+from fashion_pipeline.layout import ArtifactLayout
 
 
-def _detector_or_none(paths: VisionPaths, detect: bool, weights: str | Path | None = None) -> str | None:
+def _detector_or_none(layout: ArtifactLayout, detect: bool, weights: str | Path | None = None) -> str | None:
     if not detect:
         return None
-    weights = Path(weights) if weights else paths.weights
+    weights = Path(weights) if weights else layout.detector_weights
     if not weights.is_file():
         raise FileNotFoundError(f"no trained detector at {weights}: materialize clothing_detector (make demo), "
                                 "or pass --no-detect to embed whole images")
@@ -45,19 +45,19 @@ def similar(image: str | Path | None = None, item: str | None = None, k: int = 1
         raise ValueError(f"k must be at least 1, not {k}")
     if image is not None and not Path(image).is_file():
         raise FileNotFoundError(f"no image file at {image}")
-    paths = VisionPaths(data_dir)
-    for needed in (paths.index, paths.features):
+    layout = ArtifactLayout(data_dir)
+    for needed in (layout.similarity_index, layout.image_features):
         if not needed.exists():
             raise FileNotFoundError(f"{needed} not found: materialize image_features and similarity_index first")
-    index, ids = load_index(paths.index)
+    index, ids = load_index(layout.similarity_index)
     if image is not None:
-        attrs = read_attrs(paths.features)  # the photo must be embedded exactly as the catalogue was
-        weights = _detector_or_none(paths, detect and attrs.get("detector_weights", "none") != "none")
+        attrs = read_attrs(layout.image_features)  # the photo must be embedded exactly as the catalogue was
+        weights = _detector_or_none(layout, detect and attrs.get("detector_weights", "none") != "none")
         embedder = build_embedder(str(attrs["encoder"]), detector_weights=weights)
         matches = similar_to_photo(image, embedder, index, ids, k)
         query = str(image)
     else:
-        features = read_features(paths.features)
+        features = read_features(layout.image_features)
         matches = similar_to_item(item, index, features.ids, features.vectors, k)
         query = item
     titles = _titles(products, matches.asins)
@@ -76,5 +76,5 @@ def image_eval(images: str | Path, detect: bool = True, encoder: str = "efficien
 
     if not Path(images).is_dir():
         raise FileNotFoundError(f"no folder at {images} (it should hold one subfolder of images per class)")
-    weights = _detector_or_none(VisionPaths(data_dir), detect, detector)
+    weights = _detector_or_none(ArtifactLayout(data_dir), detect, detector)
     return run_eval(images, build_embedder(encoder, detector_weights=weights), k=k)

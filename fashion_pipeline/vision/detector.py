@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from fashion_pipeline.sources.atomic import atomic_path
-from fashion_pipeline.vision.layout import WEIGHTS_FILE
 from fashion_pipeline.vision.offline import check_offline_model, prepare_ultralytics
 from fashion_pipeline.vision.runtime import DEFAULT_THREADS, limit_torch_threads
 
@@ -81,15 +80,17 @@ def _train_args(config: DetectorConfig, data_yaml: Path, run_dir: Path) -> dict:
     }
 
 
-def train_detector(data_yaml: str | Path, out_dir: str | Path, config: DetectorConfig = DetectorConfig(),
+def train_detector(data_yaml: str | Path, weights: str | Path, config: DetectorConfig = DetectorConfig(),
                    yolo_config_dir: str | Path | None = None) -> DetectorResult:
-    """Train on `data_yaml`, write `<out_dir>/clothing_detector.pt` atomically, return val mAPs."""
+    """Train on `data_yaml`, write the best checkpoint to `weights` atomically (the training run
+    happens in a temporary folder beside it), return val mAPs."""
     model_spec = check_offline_model(config.model)
     prepare_ultralytics(yolo_config_dir)
     from ultralytics import YOLO
 
     limit_torch_threads(config.threads)
-    out = Path(out_dir)
+    target = Path(weights)
+    out = target.parent
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".yolo-run-", dir=out) as run_dir:
@@ -98,7 +99,6 @@ def train_detector(data_yaml: str | Path, out_dir: str | Path, config: DetectorC
         metrics = model.train(**_train_args(config, Path(data_yaml).resolve(), Path(run_dir)))
         weights_dir = Path(run_dir) / "train" / "weights"
         best = weights_dir / "best.pt" if (weights_dir / "best.pt").exists() else weights_dir / "last.pt"
-        target = out / WEIGHTS_FILE
         with atomic_path(target) as tmp:
             shutil.copyfile(best, tmp)
     map50, map50_95 = _box_maps(metrics)

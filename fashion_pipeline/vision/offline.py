@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from fashion_pipeline import paths
+from fashion_pipeline import layout as project
 
 CONFIG_DIR_NAME = ".yolo"  # under the project root; git-ignored
 FONT_NAME = "Arial.ttf"  # the name ultralytics looks for; any TTF will do for its plot labels
@@ -25,7 +25,7 @@ _INTEGRATIONS_OFF = {
 
 
 def default_config_dir() -> Path:
-    return paths.project_root() / CONFIG_DIR_NAME
+    return project.project_root() / CONFIG_DIR_NAME
 
 
 def _install_font(config_dir: Path) -> None:

@@ -173,3 +173,8 @@ def data_yaml_text(root: Path) -> str:
     """ultralytics' data.yaml with an absolute path, so it never resolves against its datasets_dir."""
     names = "".join(f"  {i}: {n}\n" for i, n in enumerate(CLASS_NAMES))
     return f"path: {root}\ntrain: images/train\nval: images/val\nnames:\n{names}"
+
+
+def validation_images(dataset_dir: str | Path) -> list[Path]:
+    """The dataset's validation photos (DeepFashion query + gallery), sorted by name."""
+    return sorted((Path(dataset_dir) / "images" / "val").glob("*.jpg"))

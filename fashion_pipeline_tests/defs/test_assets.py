@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.definitions import build_definitions
+from fashion_pipeline.definitions import build_definitions, without_vision
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.sample.writers import REVIEWS_FILE
 
@@ -17,7 +17,7 @@ from fashion_pipeline.sample.writers import REVIEWS_FILE
 def _run(data: FashionData):
     defs = build_definitions(data, mlruns_dir=str(Path(data.data_dir).parent / "mlruns"))
     return defs.resolve_job_def("all_assets_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=without_vision(defs))
 
 
 def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
@@ -32,8 +32,8 @@ def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
     checks = result.get_asset_check_evaluations()
     assert len(checks) == 5 and all(c.passed for c in checks)
 
-    reviews = pl.read_parquet(data.parsed("reviews"))
-    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+    reviews = pl.read_parquet(data.layout.parsed("reviews"))
+    with duckdb.connect(str(data.layout.warehouse), read_only=True) as conn:
         tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert {"reviews", "products", "interactions", "rejects", "interaction_details"} <= tables
         n_reviews = conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
@@ -42,7 +42,7 @@ def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
     assert n_reviews == len(reviews)
     assert untitled < 0.01 * n_reviews  # the view joins titles for (nearly) every interaction
     assert seasons > 8
-    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+    with duckdb.connect(str(data.layout.warehouse), read_only=True) as conn:
         reranked, reasons, per_user = conn.execute(
             f"SELECT bool_and({C.RERANKED}), count(*) FILTER ({C.RERANK_REASON} LIKE 'model rank %'), "
             "max(n) FROM (SELECT *, count(*) OVER (PARTITION BY reviewer_id, asin) AS n FROM user_recommendations)"
@@ -63,10 +63,10 @@ def test_bad_lines_land_in_rejects_and_the_warehouse(small_sample, tmp_path):
         fh.write('{"reviewerID": "AX", "asin": "B1", "overall": 9.0, "unixReviewTime": 1300000000}\n{broken\n')
     data = FashionData.for_folders(raw, tmp_path / "data")
     assert _run(data).success
-    rejects = pl.read_parquet(data.rejects("reviews"))
+    rejects = pl.read_parquet(data.layout.rejects("reviews"))
     assert sorted(rejects[C.REASON].to_list())[1] == "overall outside 1..5"
     assert len(rejects) == 2
-    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+    with duckdb.connect(str(data.layout.warehouse), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM rejects").fetchone()[0] == 2
 
 

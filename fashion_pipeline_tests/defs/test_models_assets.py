@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.definitions import build_definitions
+from fashion_pipeline.definitions import build_definitions, without_vision
 from fashion_pipeline.defs.champion import champion_beats_popularity, champion_model, choose_champion
-from fashion_pipeline.defs.models import model_dir
+
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.recsys.registry import MODEL_NAMES
@@ -23,7 +23,8 @@ def materialized(small_sample, tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     data = FashionData.for_folders(small_sample, root / "data")
     defs = build_definitions(data, mlruns_dir=str(root / "mlruns"))
-    result = defs.resolve_job_def("all_assets_job").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = defs.resolve_job_def("all_assets_job").execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+                                                                         asset_selection=without_vision(defs))
     return data, root / "mlruns", result
 
 
@@ -47,10 +48,10 @@ def test_every_model_is_an_mlflow_run_with_history_metrics_and_artifacts(materia
 
 def test_champion_is_promoted_and_recommendations_are_in_duckdb(materialized):
     data, mlruns, result = materialized
-    choice = json.loads((model_dir(data, "champion").parent / "champion.json").read_text())
+    choice = json.loads(data.layout.champion.read_text())
     assert choice["beats_popularity"] and choice["name"] != "popularity"
     assert MLflowTracking(mlruns_dir=str(mlruns)).alias_version() == choice["registry_version"]
-    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+    with duckdb.connect(str(data.layout.warehouse), read_only=True) as conn:
         recs = conn.sql("SELECT * FROM user_recommendation_details").pl()
         seen = conn.sql("SELECT reviewer_id, asin FROM interactions").pl()
     users = seen[C.USER_ID].n_unique()
@@ -63,7 +64,7 @@ def test_champion_is_promoted_and_recommendations_are_in_duckdb(materialized):
 
 def _fake_metrics(data, validation):
     for name in MODEL_NAMES:
-        folder = model_dir(data, name)
+        folder = data.layout.model_dir(name)
         folder.mkdir(parents=True, exist_ok=True)
         metrics = {"validation": {"ndcg@10": validation[name]}, "mlflow_run_id": "none",
                    **{k: 0.0 for k in ("hr@10", "ndcg@10", "recall@20", "ndcg@20")}}

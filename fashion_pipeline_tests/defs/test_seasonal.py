@@ -13,7 +13,7 @@ from fashion_pipeline.definitions import build_definitions
 from fashion_pipeline.defs.automation import raw_reviews_sensor, season_start_schedule
 from fashion_pipeline.defs.partitions import SEASON_KEYS
 from fashion_pipeline.defs.resources import FashionData
-from fashion_pipeline.defs.seasonal import season_dir
+
 from fashion_pipeline.recsys.seasonal import day_start_seconds
 from fashion_pipeline.recsys.seasons import season_start
 from fashion_pipeline.sample.writers import REVIEWS_FILE
@@ -39,7 +39,7 @@ def winter_2013(small_sample, tmp_path_factory):
 def test_winter_model_learns_only_from_earlier_winters_and_the_recent_window(winter_2013):
     data, result = winter_2013
     assert result.success
-    loaded = pl.read_parquet(season_dir(data, "2013-winter") / "training_set.parquet")
+    loaded = pl.read_parquet(data.layout.season_training_set("2013-winter"))
     start = day_start_seconds(season_start("2013-winter"))
     assert start == int(datetime(2013, 12, 1, tzinfo=timezone.utc).timestamp())
     assert len(loaded) > 0 and (loaded[C.TIMESTAMP] < start).all()
@@ -48,7 +48,7 @@ def test_winter_model_learns_only_from_earlier_winters_and_the_recent_window(win
     assert len(outside_window) > 0 and outside_window[C.SEASON].str.ends_with("-winter").all()
     assert set(outside_window[C.SEASON]) >= {"2011-winter", "2012-winter"}
     # and it is everything that qualifies: every earlier winter and every recent interaction
-    everything = pl.read_parquet(data.parsed("interactions"))
+    everything = pl.read_parquet(data.layout.parsed("interactions"))
     expected = everything.filter((pl.col(C.TIMESTAMP) < start) & (
         pl.col(C.SEASON).str.ends_with("-winter") | (pl.col(C.TIMESTAMP) >= window_start)))
     assert len(loaded) == len(expected)
@@ -58,14 +58,14 @@ def test_winter_model_learns_only_from_earlier_winters_and_the_recent_window(win
 
 def test_seasonal_recommendations_carry_the_season(winter_2013):
     data, _ = winter_2013
-    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+    with duckdb.connect(str(data.layout.warehouse), read_only=True) as conn:
         seasons = conn.execute("SELECT DISTINCT season FROM seasonal_recommendations").fetchall()
         leaked = conn.execute(
             "SELECT count(*) FROM seasonal_recommendations r JOIN interactions i USING (reviewer_id, asin) "
             "WHERE i.unix_review_time < ?", [day_start_seconds(season_start("2013-winter"))]).fetchone()[0]
     assert seasons == [("2013-winter",)]
     assert leaked == 0  # nothing the user had already bought before the season
-    with duckdb.connect(str(data.warehouse_path), read_only=True) as conn:
+    with duckdb.connect(str(data.layout.warehouse), read_only=True) as conn:
         unexplained = conn.execute(f"SELECT count(*) FROM seasonal_recommendations WHERE NOT {C.RERANKED} "
                                    f"OR {C.RERANK_REASON} IS NULL").fetchone()[0]
     assert unexplained == 0  # re-ranked, and every row says why

@@ -11,7 +11,7 @@ from fashion_pipeline.vision.embedder import ImageEmbedder
 from fashion_pipeline.vision.encoders import load_encoder
 from fashion_pipeline.vision.features import read_features, update_features
 from fashion_pipeline.vision.index import build_index, save_index
-from fashion_pipeline.vision.layout import VisionPaths
+from fashion_pipeline.layout import ArtifactLayout
 
 
 @pytest.fixture
@@ -19,10 +19,10 @@ def data_dir(colour_images, tmp_path):
     """Features, index and a products table for the eight colour images, as the assets leave them."""
     paths, ids, _ = colour_images
     data = tmp_path / "data"
-    layout = VisionPaths(data)
-    update_features(layout.features, ids, paths, ImageEmbedder(load_encoder("colour-histogram")))
-    features = read_features(layout.features)
-    save_index(build_index(features.vectors, kind="exact"), features.ids, layout.index)
+    layout = ArtifactLayout(data)
+    update_features(layout.image_features, ids, paths, ImageEmbedder(load_encoder("colour-histogram")))
+    features = read_features(layout.image_features)
+    save_index(build_index(features.vectors, kind="exact"), features.ids, layout.similarity_index)
     (data / "parsed").mkdir(parents=True)
     pl.DataFrame({C.ITEM_ID: ids, C.TITLE: [f"{i.rstrip('01').title()} Shirt {i[-1]}" for i in ids]}).write_parquet(
         data / "parsed" / "products.parquet")

@@ -23,7 +23,7 @@ def test_tiny_training_run_works_offline(small_sample, tmp_path, no_network, mon
     data = build_yolo_dataset(small_sample / INSHOP_DIR, tmp_path / "yolo",
                               YoloDatasetConfig(max_train_images=16, max_val_images=8))
     config = DetectorConfig(epochs=1, imgsz=64, batch=8)
-    result = train_detector(data.data_yaml, tmp_path / "detector", config, yolo_config_dir=tmp_path / "yolo_cfg")
+    result = train_detector(data.data_yaml, tmp_path / "detector" / "clothing_detector.pt", config, yolo_config_dir=tmp_path / "yolo_cfg")
     assert (tmp_path / "detector" / "clothing_detector.pt").is_file()
     assert 0.0 <= result.map50 <= 1.0 and 0.0 <= result.map50_95 <= result.map50 + 1e-9
     assert (tmp_path / "yolo_cfg" / "Arial.ttf").is_file()

@@ -65,13 +65,13 @@ def test_cli_commands_on_saved_artifacts(colour_images, tmp_path):
     from fashion_pipeline.vision import commands
     from fashion_pipeline.vision.features import read_features, update_features
     from fashion_pipeline.vision.index import save_index
-    from fashion_pipeline.vision.layout import VisionPaths
+    from fashion_pipeline.layout import ArtifactLayout
 
     paths, ids, _ = colour_images
-    layout = VisionPaths(tmp_path / "data")
-    update_features(layout.features, ids, paths, ImageEmbedder(load_encoder("colour-histogram")))
-    features = read_features(layout.features)
-    save_index(build_index(features.vectors, kind="exact"), features.ids, layout.index)
+    layout = ArtifactLayout(tmp_path / "data")
+    update_features(layout.image_features, ids, paths, ImageEmbedder(load_encoder("colour-histogram")))
+    features = read_features(layout.image_features)
+    save_index(build_index(features.vectors, kind="exact"), features.ids, layout.similarity_index)
     by_item = commands.similar(item="blue0", k=3, data_dir=tmp_path / "data")
     assert by_item["results"][0] == {"rank": 1, "asin": "blue1", "score": pytest.approx(1.0, abs=1e-4), "title": None}
     by_photo = commands.similar(image=paths[4], k=2, data_dir=tmp_path / "data")

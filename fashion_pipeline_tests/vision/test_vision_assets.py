@@ -9,7 +9,7 @@ import pytest
 from fashion_pipeline.defs.ingestion import products, reviews
 from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
-from fashion_pipeline.defs.vision import VISION_ASSETS, vision_paths
+from fashion_pipeline.defs.vision import VISION_ASSETS
 
 
 @pytest.mark.slow
@@ -24,14 +24,14 @@ def test_vision_assets_materialize(small_sample, tmp_path, no_network):
     result = dg.materialize([reviews, products, *VISION_ASSETS], resources={"fashion_data": data, "mlflow_tracking": tracking},
                             run_config=run_config, instance=dg.DagsterInstance.ephemeral())
     assert result.success
-    paths = vision_paths(data)
+    paths = data.layout
     meta = {m.asset_key.path[-1]: m.metadata for m in result.get_asset_materialization_events()
             for m in [m.event_specific_data.materialization]}
-    assert 0.0 <= meta["clothing_detector"]["mAP50"].value <= 1.0 and paths.weights.is_file()
+    assert 0.0 <= meta["clothing_detector"]["mAP50"].value <= 1.0 and paths.detector_weights.is_file()
     assert meta["item_images"]["undecodable"].value == 0
-    with h5py.File(paths.features) as f:
+    with h5py.File(paths.image_features) as f:
         assert f.attrs["encoder"] == "colour-histogram" and len(f["ids"]) == meta["item_images"]["images"].value
-    table = pl.read_parquet(paths.similar)
+    table = pl.read_parquet(paths.similar_items)
     assert table.height == 10 * meta["similarity_index"]["items"].value
     mlflow.set_tracking_uri(tracking.tracking_uri)
     runs = mlflow.search_runs(experiment_names=[tracking.experiment], output_format="list")

@@ -4,30 +4,27 @@ import numpy as np
 import polars as pl
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.defs.cold_items import COLD_MODEL, with_cold_items
-from fashion_pipeline.defs.models import id_map_paths, split_path
-from fashion_pipeline.defs.resources import FashionData
+from fashion_pipeline.layout import ArtifactLayout
 from fashion_pipeline.recsys.data import leave_last_out
 from fashion_pipeline.recsys.persistence import save_split
+from fashion_pipeline.serving.cold_items import COLD_MODEL, with_cold_items
 from fashion_pipeline.vision.features import Features, write_features
-from fashion_pipeline.vision.layout import VisionPaths
 
 
 def test_a_lookalike_cold_item_takes_the_last_slot(tmp_path):
-    data = FashionData.for_folders(tmp_path / "raw", tmp_path / "data")
+    data = ArtifactLayout(tmp_path / "data")
     # two users, four warm items: U0 bought A0, A1 (red), U1 bought A2, A3 (blue); 3 each for the split
     inter = pl.DataFrame({C.USER_IDX: [0, 0, 0, 1, 1, 1], C.ITEM_IDX: [0, 1, 0, 2, 3, 2],
                           C.TIMESTAMP: [1, 2, 3, 1, 2, 3], C.LINE_NUMBER: [0, 1, 2, 3, 4, 5]}).unique(
         [C.USER_IDX, C.ITEM_IDX], keep="first", maintain_order=True)
     split = leave_last_out(inter, n_users=2, n_items=4)
-    save_split(split, split_path(data))
-    maps = id_map_paths(data)
-    pl.DataFrame({C.USER_ID: ["U0", "U1"], C.USER_IDX: [0, 1]}).write_parquet(maps["users"])
-    pl.DataFrame({C.ITEM_ID: ["A0", "A1", "A2", "A3"], C.ITEM_IDX: [0, 1, 2, 3]}).write_parquet(maps["items"])
+    save_split(split, data.split)
+    pl.DataFrame({C.USER_ID: ["U0", "U1"], C.USER_IDX: [0, 1]}).write_parquet(data.user_ids)
+    pl.DataFrame({C.ITEM_ID: ["A0", "A1", "A2", "A3"], C.ITEM_IDX: [0, 1, 2, 3]}).write_parquet(data.item_ids)
     red, blue, green = np.eye(3, dtype=np.float32)
     ids = np.array(["A0", "A1", "A2", "A3", "COLD_RED"], dtype=object)
     vectors = np.stack([red, red, blue, blue, red])
-    write_features(VisionPaths(data.data_dir).features,
+    write_features(data.image_features,
                    Features(ids, vectors, np.full((5, 4), -1, np.int32), {"encoder": "test", "dim": 3}))
     # K=2; U0's 2nd warm recommendation is blue (scores 0 by looks) -> the red cold item wins it;
     # U1's list is blue, the red cold item does not look like U1's purchases -> unchanged
@@ -49,6 +46,6 @@ def test_a_lookalike_cold_item_takes_the_last_slot(tmp_path):
 
 
 def test_without_image_features_the_table_is_unchanged(tmp_path):
-    data = FashionData.for_folders(tmp_path / "raw", tmp_path / "data")
+    data = ArtifactLayout(tmp_path / "data")
     table = pl.DataFrame({C.USER_ID: ["U0"], "rank": [1], C.ITEM_ID: ["A1"], "score": [0.5], "model": ["gmf"]})
     assert with_cold_items(table, data).equals(table)

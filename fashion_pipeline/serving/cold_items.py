@@ -13,18 +13,16 @@ import numpy as np
 import polars as pl
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.defs.models import id_map_paths, split_path
-from fashion_pipeline.defs.resources import FashionData
-from fashion_pipeline.vision.layout import VisionPaths
+from fashion_pipeline.layout import ArtifactLayout
 
 COLD_MODEL = "image-cold-start"
 COLD_REASON = "new item: no purchases yet, looks like what you bought"
 
 
-def with_cold_items(table: pl.DataFrame, fashion_data: FashionData) -> pl.DataFrame:
+def with_cold_items(table: pl.DataFrame, layout: ArtifactLayout) -> pl.DataFrame:
     """`table` (user_recommendations rows, ranks 1..K) with the cold-slot rule applied to every user
     with a full list of K; a swapped row gets the cold model name, its image score and reason."""
-    features_path = VisionPaths(fashion_data.data_dir).features
+    features_path = layout.image_features
     if not features_path.exists() or table.is_empty():
         return table
     from fashion_pipeline.recsys.cold_start import align_vectors, reserve_cold_slot
@@ -32,16 +30,16 @@ def with_cold_items(table: pl.DataFrame, fashion_data: FashionData) -> pl.DataFr
     from fashion_pipeline.vision.features import read_features
 
     features = read_features(features_path)
-    item_ids = pl.read_parquet(id_map_paths(fashion_data)["items"]).sort(C.ITEM_IDX)[C.ITEM_ID].to_numpy().astype(str)
+    item_ids = pl.read_parquet(layout.item_ids).sort(C.ITEM_IDX)[C.ITEM_ID].to_numpy().astype(str)
     feature_ids = np.asarray(features.ids, dtype=object).astype(str)
     cold = ~np.isin(feature_ids, item_ids)
     if not cold.any():
         return table
-    split = load_split(split_path(fashion_data))
+    split = load_split(layout.split)
     k = int(table[C.RANK].max())
     # Only users with a full list take part: the rule swaps the K-th row, and the lists are
     # reshaped to (users, K) (a user who has seen nearly everything may have fewer rows).
-    user_map = pl.read_parquet(id_map_paths(fashion_data)["users"]).select(C.USER_ID, C.USER_IDX)
+    user_map = pl.read_parquet(layout.user_ids).select(C.USER_ID, C.USER_IDX)
     full = table.group_by(C.USER_ID).len().filter(pl.col("len") == k)[C.USER_ID]
     table = table.with_row_index("_row")
     lists = table.filter(pl.col(C.USER_ID).is_in(full.implode())).sort(C.USER_ID, C.RANK)

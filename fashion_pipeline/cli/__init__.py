@@ -1,0 +1,34 @@
+"""`fashion-pipeline ...`: the pipeline for people who do not open the Dagster UI.
+
+One module per command group; each parses its arguments and calls the library (no SQL here,
+no command calling another): data (sample, query), recommend (recommend, report), evaluate,
+vision (similar, image-eval), demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fashion_pipeline.cli import data, demo, evaluate, recommend, vision
+
+COMMAND_GROUPS = (data, recommend, evaluate, vision, demo)
+# Failures a user can fix (a missing file, a bad value): one line on stderr and exit code 2.
+EXPECTED_ERRORS = (FileNotFoundError, ValueError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fashion-pipeline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in COMMAND_GROUPS:
+        group.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EXPECTED_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
