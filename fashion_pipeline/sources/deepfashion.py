@@ -27,7 +27,7 @@ MAX_COORDINATE = 100_000
 def _read_listing(path: Path, header: list[str]) -> tuple[list[list[str]], pl.DataFrame, int]:
     if not path.exists():
         raise FileNotFoundError(f"DeepFashion annotation file not found: {path}")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: a BOM is dropped
     if len(lines) < 2:
         raise MalformedFileError(f"{path}: expected a count line and a header line")
     try:
