@@ -54,6 +54,13 @@ def _reconstruct(subtype, shape, dtype):
     return np.ndarray.__new__(np.ndarray, shape, dtype)
 
 
+def _frombuffer(buf, dtype, shape, order):
+    """numpy's protocol-5 array reconstruction: an array over a bytes buffer, nothing more."""
+    if not isinstance(dtype, np.dtype) or dtype.hasobject:
+        raise pickle.UnpicklingError("_frombuffer of an object dtype")
+    return np.frombuffer(bytes(buf), dtype=dtype).reshape(shape, order=order).copy()
+
+
 def _latin1_encode(text, encoding="latin1"):
     """_codecs.encode as protocol-2 pickles use it for bytes: latin-1 only."""
     if codecs.lookup(encoding).name != "iso8859-1":
@@ -66,6 +73,7 @@ _SCALAR = np.float64(0).__reduce__()[0]  # numpy's scalar reconstruction (multia
 SAFE_GLOBALS = {
     **{(m, "_reconstruct"): _reconstruct for m in ("numpy.core.multiarray", "numpy._core.multiarray")},
     **{(m, "scalar"): _SCALAR for m in ("numpy.core.multiarray", "numpy._core.multiarray")},
+    **{(m, "_frombuffer"): _frombuffer for m in ("numpy.core.numeric", "numpy._core.numeric")},
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1_encode,

@@ -105,3 +105,17 @@ def test_real_checkpoint_loads_and_crafted_one_is_refused(tmp_path, yolo_cfg, no
     not_torch.write_text("hello")
     with pytest.raises(ValueError, match=r"notes\.pt: not a PyTorch checkpoint"):
         check_checkpoint(not_torch)
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_dvbpr_written_with_any_pickle_protocol_loads(tmp_path, protocol):
+    from fashion_pipeline.sources.dvbpr import load_dvbpr
+
+    items = [{"imgs": b"\xff\xd8jpeg", "c": np.eye(6)[k]} for k in (2, 5)]
+    arr = np.array([{0: [{"productid": 1}]}, {0: [{"productid": 0}]}, {0: [{"productid": 1}]}, items, 1, 2], dtype=object)
+    path = tmp_path / "d.npy"
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|O", "fortran_order": False, "shape": (6,)})
+    path.write_bytes(header.getvalue() + pickle.dumps(arr, protocol=protocol))
+    data = load_dvbpr(path)
+    assert data.items["category_index"].to_list() == [2, 5] and data.interactions.height == 3
