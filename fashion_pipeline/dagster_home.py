@@ -5,6 +5,11 @@ starts) marks runs that hang in STARTING or CANCELING as failed, and fails a STA
 exceeds `max_runtime_seconds`, so a run whose process was killed does not stay STARTED for ever.
 The default run launcher cannot resume a run worker, so `max_resume_run_attempts` must be 0
 (Dagster refuses to start an instance otherwise).
+
+Runs the CLI executes in its own process are not watched by any daemon, and the default
+launcher cannot tell whether their worker lives. Tag them with `run_owner_tags()`; then
+`fail_orphaned_runs(instance)` marks as failed every STARTED/STARTING run whose process on this
+host is gone (the CLI can call it before starting new runs).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from fashion_pipeline.sources.atomic import write_bytes
+from fashion_pipeline.sources.atomic import host_name, pid_alive, write_bytes
 
 CONFIG_FILE = "dagster.yaml"
 # Keys and defaults as documented for Dagster's `run_monitoring` instance setting.
@@ -64,3 +69,30 @@ def dagster_home_from_env(default: Path) -> Path:
     """DAGSTER_HOME from the environment (set to `default` when unset), prepared by ensure_dagster_home."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(default)))
     return ensure_dagster_home(home)
+
+
+PID_TAG = "fashion_pipeline/pid"
+HOST_TAG = "fashion_pipeline/host"
+
+
+def run_owner_tags() -> dict[str, str]:
+    """Tags naming the process that executes a run (pass them to materialize/execute_job)."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: host_name()}
+
+
+def fail_orphaned_runs(instance) -> list[str]:
+    """Mark as failed the STARTED/STARTING runs whose owning process (run_owner_tags) is dead.
+
+    Returns their run ids. Runs without the tags, or owned by another host, are left alone.
+    """
+    import dagster as dg
+
+    statuses = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    failed = []
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=statuses, tags={HOST_TAG: host_name()})):
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG, "")
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            instance.report_run_failed(run, message=f"the process that ran it (pid {pid}) is gone: killed or crashed")
+            failed.append(run.run_id)
+    return failed

@@ -30,16 +30,18 @@ _SCANNED: dict[str, list[str]] = {}  # folder -> hidden *.tmp names found when f
 _SCAN_LOCK = threading.Lock()
 
 
-def _host() -> str:
+def host_name() -> str:
+    """This machine's name, as it appears in temp names and run tags (letters, digits, dashes)."""
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "host"
 
 
 def temp_name(target: Path) -> str:
     """`.<target name>.<host>.<pid>.<random>.tmp`: who wrote a leftover is in its name."""
-    return f".{target.name}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    return f".{target.name}.{host_name()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -65,7 +67,7 @@ def _temps_in(folder: Path) -> list[str]:
 def remove_stale_temps(target: str | os.PathLike) -> list[Path]:
     """Delete the temporaries of `target` left by dead processes on this host; return them."""
     target = Path(target)
-    prefix, host, removed = f".{target.name}.", _host(), []
+    prefix, host, removed = f".{target.name}.", host_name(), []
     if not target.parent.is_dir():
         return removed
     names = _temps_in(target.parent)
@@ -75,7 +77,7 @@ def remove_stale_temps(target: str | os.PathLike) -> list[Path]:
         parts = middle.rsplit(".", 2)
         stale = False
         if len(parts) == 3 and parts[1].isdigit():
-            stale = parts[0] == host and int(parts[1]) != os.getpid() and not _pid_alive(int(parts[1]))
+            stale = parts[0] == host and int(parts[1]) != os.getpid() and not pid_alive(int(parts[1]))
         elif "." not in middle:  # the older mkstemp form: no owner recorded, judge by age
             with contextlib.suppress(OSError):
                 stale = time.time() - tmp.stat().st_mtime > LEGACY_TEMP_MAX_AGE_S

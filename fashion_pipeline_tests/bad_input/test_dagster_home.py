@@ -30,3 +30,26 @@ def test_an_old_dagster_yaml_is_upgraded_keeping_its_settings(tmp_path):
     before = (home / "dagster.yaml").read_bytes()
     ensure_dagster_home(home)
     assert (home / "dagster.yaml").read_bytes() == before  # idempotent
+
+
+def test_runs_of_a_killed_process_are_marked_failed(tmp_path):
+    import subprocess
+    import sys
+
+    import dagster as dg
+
+    from fashion_pipeline.dagster_home import HOST_TAG, PID_TAG, fail_orphaned_runs, run_owner_tags
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    with dg.DagsterInstance.ephemeral() as instance:
+        dead = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED,
+                                              tags={**run_owner_tags(), PID_TAG: str(proc.pid)}))
+        alive = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED,
+                                               tags=run_owner_tags()))
+        elsewhere = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED,
+                                                   tags={PID_TAG: str(proc.pid), HOST_TAG: "another-host"}))
+        assert fail_orphaned_runs(instance) == [dead.run_id]
+        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(alive.run_id).status == dg.DagsterRunStatus.STARTED
+        assert instance.get_run_by_id(elsewhere.run_id).status == dg.DagsterRunStatus.STARTED

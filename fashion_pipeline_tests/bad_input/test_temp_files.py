@@ -9,7 +9,7 @@ import time
 
 import polars as pl
 
-from fashion_pipeline.sources.atomic import _host, atomic_path, write_parquet
+from fashion_pipeline.sources.atomic import host_name, atomic_path, write_parquet
 
 
 def _dead_pid() -> int:
@@ -21,7 +21,7 @@ def _dead_pid() -> int:
 def test_temp_names_carry_host_and_pid(tmp_path):
     target = tmp_path / "reviews.parquet"
     with atomic_path(target) as tmp:
-        assert tmp.name.startswith(f".reviews.parquet.{_host()}.{os.getpid()}.") and tmp.name.endswith(".tmp")
+        assert tmp.name.startswith(f".reviews.parquet.{host_name()}.{os.getpid()}.") and tmp.name.endswith(".tmp")
         tmp.write_bytes(b"x")
     assert target.read_bytes() == b"x" and not list(tmp_path.glob(".*.tmp"))
 
@@ -29,12 +29,12 @@ def test_temp_names_carry_host_and_pid(tmp_path):
 def test_stale_temp_of_a_dead_process_is_removed(tmp_path):
     target = tmp_path / "validation.pt"
     target.write_bytes(b"earlier weights")
-    dead = tmp_path / f".validation.pt.{_host()}.{_dead_pid()}.0badc0de.tmp"
-    alive = tmp_path / f".validation.pt.{_host()}.{os.getppid()}.0badc0de.tmp"  # a running process's write
+    dead = tmp_path / f".validation.pt.{host_name()}.{_dead_pid()}.0badc0de.tmp"
+    alive = tmp_path / f".validation.pt.{host_name()}.{os.getppid()}.0badc0de.tmp"  # a running process's write
     other_host = tmp_path / f".validation.pt.elsewhere.{_dead_pid()}.0badc0de.tmp"  # cannot judge: kept
     old_legacy = tmp_path / ".validation.pt.k3j4h5g6.tmp"  # written before temp names carried a pid
     new_legacy = tmp_path / ".validation.pt.a1b2c3d4.tmp"
-    other_artifact = tmp_path / f".items.parquet.{_host()}.{_dead_pid()}.0badc0de.tmp"
+    other_artifact = tmp_path / f".items.parquet.{host_name()}.{_dead_pid()}.0badc0de.tmp"
     for p in (dead, alive, other_host, old_legacy, new_legacy, other_artifact):
         p.write_bytes(b"half-written")
     two_hours_ago = time.time() - 7200
