@@ -11,10 +11,13 @@ import argparse
 import sys
 
 from fashion_pipeline.cli import data, demo, evaluate, recommend, vision
+from fashion_pipeline.serving.readonly import WarehouseBusyError
 
 COMMAND_GROUPS = (data, recommend, evaluate, vision, demo)
-# Failures a user can fix (a missing file, a bad value): one line on stderr and exit code 2.
-EXPECTED_ERRORS = (FileNotFoundError, ValueError)
+# Failures a user can fix or wait out: one line on stderr and exit code 2. ValueError covers
+# refused queries and files (UnsafeQueryError, UnsafeFileError), malformed or inconsistent
+# inputs (MalformedFileError, InconsistentDataError) and bad option values.
+EXPECTED_ERRORS = (FileNotFoundError, ValueError, WarehouseBusyError)
 
 
 def build_parser() -> argparse.ArgumentParser:

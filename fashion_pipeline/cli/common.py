@@ -23,10 +23,15 @@ def warehouse_path(option: str | None) -> Path:
 
 
 def ensure_dagster_home() -> Path:
-    """Runs started here land in the project's DAGSTER_HOME, so `dagster dev` shows them."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(project.dagster_home())))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    return home
+    """Runs started here land in the project's DAGSTER_HOME (telemetry off, run monitoring on),
+    so `dagster dev` shows them."""
+    from fashion_pipeline.dagster_home import dagster_home_from_env
+
+    return dagster_home_from_env(project.dagster_home())
+
+
+def require_positive_k(k: int) -> int:
+    """-k: how many items to show; at least one."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    return k

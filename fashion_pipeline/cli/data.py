@@ -36,7 +36,7 @@ def sample(args: argparse.Namespace) -> int:
 
 
 def query(args: argparse.Namespace) -> int:
-    from fashion_pipeline.serving.queries import run_user_query
+    from fashion_pipeline.serving.readonly import run_query
 
-    print(run_user_query(warehouse_path(args.warehouse), args.sql))
+    print(run_query(warehouse_path(args.warehouse), args.sql))
     return 0

@@ -28,6 +28,7 @@ def demo(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
     import dagster as dg
 
+    from fashion_pipeline.dagster_home import fail_orphaned_runs, run_owner_tags
     from fashion_pipeline.definitions import build_definitions, without_vision
     from fashion_pipeline.defs.resources import FashionData
     from fashion_pipeline.layout import RawInputs
@@ -47,8 +48,12 @@ def demo(args: argparse.Namespace) -> int:
     print(f"materializing {what}; runs recorded in DAGSTER_HOME={home} ...")
     start = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
+        orphans = fail_orphaned_runs(instance)  # runs of a demo that was killed: failed, not STARTED for ever
+        if orphans:
+            print(f"marked {len(orphans)} run(s) of a demo process that is gone as failed")
         selection = without_vision(defs) if args.no_vision else None
-        result = job.execute_in_process(instance=instance, run_config=QUIET, asset_selection=selection)
+        result = job.execute_in_process(instance=instance, run_config=QUIET, asset_selection=selection,
+                                        tags=run_owner_tags())
     if not result.success:
         print("the run failed; see the log above", file=sys.stderr)
         return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fashion_pipeline.cli.common import artifact_layout, warehouse_path
+from fashion_pipeline.cli.common import artifact_layout, require_positive_k, warehouse_path
 
 OCCASIONS = ("casual", "formal", "sport", "party")
 
@@ -28,6 +28,7 @@ def add_commands(sub) -> None:
 
 
 def recommend(args: argparse.Namespace) -> int:
+    require_positive_k(args.k)
     if args.occasion or args.no_rerank:
         print_live_recommendations(args.user, args.k, args.occasion, rerank=not args.no_rerank)
     else:
@@ -71,6 +72,7 @@ def print_live_recommendations(user: str, k: int, occasion: str | None, rerank: 
 
 
 def report(args: argparse.Namespace) -> int:
+    require_positive_k(args.k)
     from fashion_pipeline.layout import RawInputs
     from fashion_pipeline.serving.reports import write_user_report_files
 

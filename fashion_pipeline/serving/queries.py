@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from fashion_pipeline import columns as C
+from fashion_pipeline.serving.readonly import connect_readonly
 from fashion_pipeline.serving.warehouse import (
     INTERACTION_DETAILS, INTERACTIONS, USER_RECOMMENDATION_DETAILS, USER_RECOMMENDATIONS,
 )
 
 
-@contextlib.contextmanager
-def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, or an error that says how to make the warehouse."""
-    warehouse = Path(warehouse)
-    if not warehouse.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` first")
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        yield conn
+def open_warehouse(warehouse: Path):
+    """A guarded read-only connection (serving.readonly): waits briefly while a step writes."""
+    return connect_readonly(Path(warehouse))
 
 
 def busiest_user(warehouse: Path) -> str:
@@ -86,11 +78,3 @@ def popular_items(warehouse: Path, k: int) -> list[tuple[str, str | None, int]]:
         return conn.execute(
             f"SELECT {C.ITEM_ID}, any_value({C.TITLE}), count(*) AS n FROM {INTERACTION_DETAILS} "
             f"GROUP BY {C.ITEM_ID} ORDER BY n DESC, {C.ITEM_ID} LIMIT ?", [k]).fetchall()
-
-
-
-
-def run_user_query(warehouse: Path, sql: str) -> str:
-    """A user's SQL on the warehouse, read-only, as DuckDB's printed table of the result."""
-    with open_warehouse(warehouse) as conn:
-        return str(conn.sql(sql))

@@ -20,12 +20,14 @@ PARTITION_FILE = Path("Eval/list_eval_partition.txt")
 ITEM_FILE = Path("Anno/list_item_inshop.txt")
 CLOTHES_TYPES = {1: "upper-body", 2: "lower-body", 3: "full-body"}
 SPLITS = ("train", "query", "gallery")
+# In-shop images are 256 x 256 (high-res up to about 1,100): a coordinate beyond this is corrupt.
+MAX_COORDINATE = 100_000
 
 
 def _read_listing(path: Path, header: list[str]) -> tuple[list[list[str]], pl.DataFrame, int]:
     if not path.exists():
         raise FileNotFoundError(f"DeepFashion annotation file not found: {path}")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: a BOM is dropped
     if len(lines) < 2:
         raise MalformedFileError(f"{path}: expected a count line and a header line")
     try:
@@ -60,26 +62,32 @@ def read_inshop(root: str | Path) -> ReadResult:
         schema=[C.IMAGE_NAME, C.CLOTHES_TYPE, C.POSE_TYPE, C.BOX_X1, C.BOX_Y1, C.BOX_X2, C.BOX_Y2, C.LINE_NUMBER],
     )
     coords = [C.BOX_X1, C.BOX_Y1, C.BOX_X2, C.BOX_Y2]
+    numbers = [C.CLOTHES_TYPE, C.POSE_TYPE, *coords]
     boxes = boxes.with_columns(
-        pl.col(C.CLOTHES_TYPE, C.POSE_TYPE, *coords).cast(pl.Int32, strict=False)
+        pl.col(numbers).cast(pl.Int64, strict=False),  # null: not an integer, or beyond int64
+        _digits=pl.any_horizontal(pl.col(numbers).str.contains(r"^[-+]?\d+$").not_()),
     )
-    invalid = (
-        pl.any_horizontal(pl.col(C.CLOTHES_TYPE, C.POSE_TYPE, *coords).is_null())
-        | ~pl.col(C.CLOTHES_TYPE).is_in(list(CLOTHES_TYPES))
-        | (pl.col(C.BOX_X2) <= pl.col(C.BOX_X1))
-        | (pl.col(C.BOX_Y2) <= pl.col(C.BOX_Y1))
+    reason = (
+        pl.when(pl.col("_digits")).then(pl.lit("non-numeric field"))
+        .when(pl.any_horizontal(pl.col(numbers).is_null())).then(pl.lit("number out of range"))
+        .when(pl.any_horizontal(pl.col(*coords).abs() > MAX_COORDINATE)).then(pl.lit(
+            f"box coordinate beyond {MAX_COORDINATE:,} pixels"))
+        .when(~pl.col(C.CLOTHES_TYPE).is_in(list(CLOTHES_TYPES))).then(pl.lit("unknown clothes_type"))
+        .when((pl.col(C.BOX_X2) <= pl.col(C.BOX_X1)) | (pl.col(C.BOX_Y2) <= pl.col(C.BOX_Y1))).then(pl.lit("empty box"))
     )
+    boxes = boxes.with_columns(_reason=reason).drop("_digits")
+    invalid = pl.col("_reason").is_not_null()
     bad = boxes.filter(invalid)
     rejects = pl.concat([
         bbox_rejects, part_rejects,
-        make_rejects(root / BBOX_FILE, bad[C.LINE_NUMBER].to_list(),
-                     ["non-numeric field, unknown clothes_type or empty box"] * len(bad),
+        make_rejects(root / BBOX_FILE, bad[C.LINE_NUMBER].to_list(), bad["_reason"].to_list(),
                      bad[C.IMAGE_NAME].to_list()),
     ])
+    boxes = boxes.filter(~invalid).drop("_reason").with_columns(pl.col(numbers).cast(pl.Int32))
     fail_if_mostly_bad(root / BBOX_FILE, max(len(bbox_rows) + len(bbox_rejects), 1), rejects)
     partition = pl.DataFrame(part_rows, orient="row", schema=[C.IMAGE_NAME, C.DF_ITEM_ID, C.SPLIT, "_n"]).drop("_n")
     table = (
-        boxes.filter(~invalid)
+        boxes
         .join(partition, on=C.IMAGE_NAME, how="left")
         .with_columns(pl.col(C.CLOTHES_TYPE).replace_strict(CLOTHES_TYPES, return_dtype=pl.Utf8).alias("clothes_type_name"))
         .select(C.IMAGE_NAME, C.DF_ITEM_ID, C.SPLIT, C.CLOTHES_TYPE, "clothes_type_name", C.POSE_TYPE, *coords, C.LINE_NUMBER)

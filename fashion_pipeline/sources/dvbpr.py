@@ -5,18 +5,24 @@ usernum, itemnum]. Item[i]['imgs'] holds the raw encoded image bytes and Item[i]
 one-hot category. Pickles written by Python 2 load with bytes keys (b'imgs'), files written by
 Python 3 with str keys; both are accepted.
 
-SECURITY: unpickling runs code embedded in the file. Only call this on a path the user
-configured themselves (the pipeline never fetches one).
+SECURITY: a pickle can name any Python callable, and plain unpickling calls it. The file is read
+with a restricted unpickler that resolves only what the real file needs (numpy's array, dtype
+and scalar reconstruction, and bytes, str, int, float, list, tuple, dict); any other global is
+refused with UnsafeFileError naming the file and the global, before anything of it runs.
 """
 
 from __future__ import annotations
 
+import codecs
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from numpy.lib import format as npy_format
 
+from fashion_pipeline.sources.errors import UnsafeFileError
 from fashion_pipeline.sources.rejects import MalformedFileError
 
 ITEM_INDEX = "item_index"
@@ -41,15 +47,94 @@ def _get(entry, key: str):
     return entry.get(key.encode()) if hasattr(entry, "get") else None
 
 
+def _reconstruct(subtype, shape, dtype):
+    """numpy's ndarray reconstruction, for plain ndarrays only (no subclass constructors)."""
+    if subtype is not np.ndarray:
+        raise pickle.UnpicklingError(f"array subtype {subtype!r} is not numpy.ndarray")
+    return np.ndarray.__new__(np.ndarray, shape, dtype)
+
+
+def _frombuffer(buf, dtype, shape, order):
+    """numpy's protocol-5 array reconstruction: an array over a bytes buffer, nothing more."""
+    if not isinstance(dtype, np.dtype) or dtype.hasobject:
+        raise pickle.UnpicklingError("_frombuffer of an object dtype")
+    return np.frombuffer(bytes(buf), dtype=dtype).reshape(shape, order=order).copy()
+
+
+def _latin1_encode(text, encoding="latin1"):
+    """_codecs.encode as protocol-2 pickles use it for bytes: latin-1 only."""
+    if codecs.lookup(encoding).name != "iso8859-1":
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}")
+    return codecs.encode(text, "latin1")
+
+
+_SCALAR = np.float64(0).__reduce__()[0]  # numpy's scalar reconstruction (multiarray.scalar)
+# (module, name) -> the object a DVBPR .npy may reference; numpy.core is numpy 1's name for numpy._core.
+SAFE_GLOBALS = {
+    **{(m, "_reconstruct"): _reconstruct for m in ("numpy.core.multiarray", "numpy._core.multiarray")},
+    **{(m, "scalar"): _SCALAR for m in ("numpy.core.multiarray", "numpy._core.multiarray")},
+    **{(m, "_frombuffer"): _frombuffer for m in ("numpy.core.numeric", "numpy._core.numeric")},
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_encode,
+    **{("builtins", t.__name__): t for t in (bytes, str, int, float, list, tuple, dict)},
+}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only SAFE_GLOBALS; anything else raises UnsafeFileError."""
+
+    def __init__(self, file, source: Path, **kwargs):
+        super().__init__(file, **kwargs)
+        self.source = source
+
+    def find_class(self, module, name):
+        if module == "__builtin__":  # Python 2's name (fix_imports maps most, not all, cases)
+            module = "builtins"
+        obj = SAFE_GLOBALS.get((module, name))
+        if obj is None:
+            raise UnsafeFileError(
+                f"{self.source}: refused to unpickle the global {module}.{name}: a DVBPR .npy needs only "
+                "numpy arrays, bytes, str, numbers, lists, tuples and dicts (the file may be crafted to run code)"
+            )
+        return obj
+
+
+def load_npy_restricted(path: str | Path) -> np.ndarray:
+    """A .npy file, object arrays included, without ever running code a pickle names."""
+    path = Path(path)
+    with open(path, "rb") as fh:
+        try:
+            version = npy_format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = npy_format.read_array_header_1_0(fh)
+            else:
+                shape, fortran, dtype = npy_format.read_array_header_2_0(fh)
+        except ValueError as exc:
+            raise MalformedFileError(f"{path}: not a .npy file ({exc})") from None
+        if not dtype.hasobject:
+            fh.seek(0)
+            return np.load(fh, allow_pickle=False)
+        try:
+            arr = RestrictedUnpickler(fh, path, encoding="bytes").load()
+        except UnsafeFileError:
+            raise
+        except Exception as exc:  # truncated or corrupt pickle data
+            raise MalformedFileError(f"{path}: unreadable object array ({type(exc).__name__}: {exc})") from None
+    if not isinstance(arr, np.ndarray):
+        raise MalformedFileError(f"{path}: the pickle holds a {type(arr).__name__}, not an array")
+    return arr
+
+
 def load_dvbpr(path: str | Path) -> DvbprData:
-    """Load the .npy (see the module's security note) into item and interaction tables."""
+    """Load the .npy (see the module's security note) into item and interaction tables.
+
+    Raises UnsafeFileError for a pickle naming any callable outside SAFE_GLOBALS.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"DVBPR file not found: {path}")
-    try:
-        arr = np.load(path, encoding="bytes", allow_pickle=True)
-    except Exception as exc:  # numpy raises many types for a non-npy file
-        raise MalformedFileError(f"{path}: not a readable .npy pickle ({type(exc).__name__}: {exc})") from exc
+    arr = load_npy_restricted(path)
     if arr.dtype != object or len(arr) != 6:
         raise MalformedFileError(
             f"{path}: expected an object array of 6 elements [user_train, user_validation, "

@@ -8,6 +8,7 @@ reject the bad ones; clean files never pay for a Python loop.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +17,11 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.sources.rejects import make_rejects
 
 RAW = "_raw"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class _OutOfRange(ValueError):
+    """A number that does not fit its column (an int beyond int64, a float beyond float64)."""
 
 
 def decode_json_lines(path: Path, lines: list[bytes], schema: dict[str, pl.DataType]):
@@ -39,6 +45,10 @@ def decode_json_lines(path: Path, lines: list[bytes], schema: dict[str, pl.DataT
     try:
         decoded = frame[RAW].str.json_decode(struct)
         table = frame.with_columns(decoded.alias("_s")).unnest("_s")
+        table, bad = _recheck_numbers(table, schema)
+        rejects_n += bad[0]
+        rejects_r += bad[1]
+        rejects_raw += bad[2]
     except pl.exceptions.PolarsError:
         table, bad = _decode_line_by_line(frame, schema)
         rejects_n += bad[0]
@@ -46,6 +56,24 @@ def decode_json_lines(path: Path, lines: list[bytes], schema: dict[str, pl.DataT
         rejects_raw += bad[2]
     rejects = make_rejects(path, rejects_n, rejects_r, rejects_raw).sort(C.LINE_NUMBER)
     return table, rejects
+
+
+def _recheck_numbers(table: pl.DataFrame, schema: dict[str, pl.DataType]):
+    """polars decodes a number that does not fit its column (2**63 as Int64) as null: send the
+    lines where a numeric field came out null although the line has a value to the exact
+    line-by-line path, so they are rejected as out of range rather than called missing."""
+    numeric = [k for k, t in schema.items() if t in (pl.Int64, pl.Float64)]
+    if not numeric or table.is_empty():
+        return table, ([], [], [])
+    suspect = pl.any_horizontal([
+        pl.col(k).is_null() & pl.col(RAW).str.json_path_match(f"$.{k}").is_not_null() for k in numeric
+    ])
+    flagged = table.filter(suspect)
+    if flagged.is_empty():
+        return table, ([], [], [])
+    redone, bad = _decode_line_by_line(flagged.select(C.LINE_NUMBER, RAW), schema)
+    merged = pl.concat([table.filter(~suspect), redone.select(table.columns)]).sort(C.LINE_NUMBER)
+    return merged, bad
 
 
 def _as_text(lines: list[bytes]) -> pl.Series:
@@ -72,12 +100,29 @@ def _decode_line_by_line(frame: pl.DataFrame, schema: dict[str, pl.DataType]):
             bad_r.append(f"broken JSON: {exc.msg} at column {exc.colno}")
             bad_raw.append(text)
             continue
+        except RecursionError:
+            bad_n.append(n)
+            bad_r.append("JSON nested too deeply")
+            bad_raw.append(text)
+            continue
         if not isinstance(obj, dict):
             bad_n.append(n)
             bad_r.append(f"not a JSON object (a {type(obj).__name__})")
             bad_raw.append(text)
             continue
-        rows.append({k: _coerce(obj.get(k), dtype) for k, dtype in schema.items()})
+        try:
+            row = {}
+            for k, dtype in schema.items():
+                try:
+                    row[k] = _coerce(obj.get(k), dtype)
+                except _OutOfRange:
+                    raise _OutOfRange(k) from None
+        except _OutOfRange as exc:
+            bad_n.append(n)
+            bad_r.append(f"{exc} out of range")
+            bad_raw.append(text)
+            continue
+        rows.append(row)
         keep_n.append(n)
         keep_raw.append(text)
     table = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
@@ -88,21 +133,50 @@ def _decode_line_by_line(frame: pl.DataFrame, schema: dict[str, pl.DataType]):
 
 
 def _coerce(value, dtype):
-    """A JSON value as `dtype`, or None when it does not fit (validation reports the field)."""
-    if value is None:
+    """A JSON value as `dtype`, or None when it has the wrong type (validation reports the field).
+
+    Raises _OutOfRange for a number of the right kind that does not fit (an integer beyond
+    int64, a float beyond float64): the line is rejected with that reason.
+    """
+    if value is None or isinstance(value, bool) and dtype != pl.Boolean:
         return None
     try:
         if dtype == pl.Utf8:
             return value if isinstance(value, str) else json.dumps(value)
         if dtype == pl.Float64:
-            return float(value) if not isinstance(value, bool) else None
+            if not isinstance(value, (int, float)):
+                return float(value) if isinstance(value, str) else None
+            try:
+                return float(value)
+            except OverflowError:  # an integer literal beyond float64 (10**400)
+                raise _OutOfRange() from None
         if dtype == pl.Int64:
-            f = float(value) if not isinstance(value, bool) else None
-            return int(f) if f is not None and f == int(f) else None
+            if isinstance(value, int):
+                i = value
+            elif isinstance(value, float):
+                if not math.isfinite(value) or value != int(value):
+                    return None if not math.isinf(value) else _raise_out_of_range()
+                i = int(value)
+            elif isinstance(value, str):
+                try:
+                    i = int(value.strip())
+                except ValueError:
+                    return _coerce(float(value), dtype)
+            else:
+                return None
+            if not INT64_MIN <= i <= INT64_MAX:
+                raise _OutOfRange()
+            return i
         if dtype == pl.Boolean:
             return value if isinstance(value, bool) else None
         if isinstance(dtype, pl.List):
             return [_coerce(v, dtype.inner) for v in value] if isinstance(value, list) else None
-    except (TypeError, ValueError, OverflowError):
+    except _OutOfRange:
+        raise
+    except (TypeError, ValueError, OverflowError, RecursionError):
         return None
     return None
+
+
+def _raise_out_of_range():
+    raise _OutOfRange()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import html
 import json
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,7 +75,12 @@ def read_metadata(path: str | Path, keep_asins: Iterable[str] | None = None) -> 
             bad_r.append("missing asin")
             bad_raw.append(text)
             continue
-        rows.append(_product_row(obj, n))
+        try:
+            rows.append(_product_row(obj, n))
+        except (ValueError, OverflowError, RecursionError) as exc:  # a value no column can hold
+            bad_n.append(n)
+            bad_r.append(str(exc) if isinstance(exc, ValueError) else f"value out of range ({type(exc).__name__})")
+            bad_raw.append(text)
     rejects = make_rejects(path, bad_n, bad_r, bad_raw)
     fail_if_mostly_bad(path, len(lines) - skipped, rejects)
     table = pl.DataFrame(rows, schema=PRODUCTS_SCHEMA, orient="row") if rows else pl.DataFrame(schema=PRODUCTS_SCHEMA)
@@ -93,6 +99,8 @@ def _parse_line(text: str) -> dict:
         raise ValueError("empty line")
     try:
         obj = json.loads(stripped)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     except json.JSONDecodeError:
         try:
             obj = ast.literal_eval(stripped)
@@ -116,10 +124,18 @@ def _price(value) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        price = float(value)  # OverflowError for an int beyond float: the line is rejected
+        if not math.isfinite(price):
+            raise ValueError("price out of range")
+        return price
     if isinstance(value, str):
         m = _PRICE.search(value)  # "$12.99", "$9.99 - $19.99": the lower bound
-        return float(m.group(0).replace(",", "")) if m else None
+        if not m:
+            return None
+        price = float(m.group(0).replace(",", ""))
+        if not math.isfinite(price):
+            raise ValueError("price out of range")
+        return price
     return None
 
 
@@ -137,15 +153,27 @@ def _sales_rank(obj: dict) -> tuple[int | None, str | None]:
     rank = obj.get("salesRank")
     if isinstance(rank, dict) and rank:
         cat, value = next(iter(rank.items()))
-        return (int(value) if isinstance(value, (int, float)) else None), html.unescape(str(cat))
+        return _rank_value(value), html.unescape(str(cat))
     rank = obj.get("rank")  # 2018: "1,234 in Clothing, Shoes & Jewelry (" or a list of those
     if isinstance(rank, list):
         rank = rank[0] if rank else None
     if isinstance(rank, str):
         m = re.match(r"\s*([\d,]+)\s+in\s+(.+?)\s*\(?$", html.unescape(rank))
         if m:
-            return int(m.group(1).replace(",", "")), m.group(2)
+            return _rank_value(int(m.group(1).replace(",", ""))), m.group(2)
     return None, None
+
+
+def _rank_value(value) -> int | None:
+    """A sales rank as an int64, None when it is not a number; ValueError when it does not fit."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("salesRank out of range")
+    rank = int(value)
+    if not -(2**63) <= rank < 2**63:
+        raise ValueError("salesRank out of range")
+    return rank
 
 
 def _asins(value) -> list[str]:

@@ -34,6 +34,7 @@ RAW_SCHEMA = {
 }
 
 # Amazon opened in 1995; a review time before that, or in the future, is a corrupt field.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # vote counts are stored as Int32
 EARLIEST_REVIEW = int(datetime(1995, 1, 1, tzinfo=timezone.utc).timestamp())
 
 REVIEWS_SCHEMA = {
@@ -69,6 +70,7 @@ def read_reviews(path: str | Path, now: int | None = None) -> ReadResult:
         (review_time.cast(pl.Datetime("ms")).dt.epoch("s")),
     )
     table = table.with_columns(_ts=timestamp)
+    _vote = pl.col("vote").str.replace_all(",", "").str.strip_chars().cast(pl.Int64, strict=False)
     reason = (
         pl.when(pl.col("reviewerID").fill_null("").str.strip_chars() == "").then(pl.lit("missing reviewerID"))
         .when(pl.col("asin").fill_null("").str.strip_chars() == "").then(pl.lit("missing asin"))
@@ -76,6 +78,9 @@ def read_reviews(path: str | Path, now: int | None = None) -> ReadResult:
         .when(~pl.col("overall").is_between(1.0, 5.0)).then(pl.lit("overall outside 1..5"))
         .when(pl.col("_ts").is_null()).then(pl.lit("missing or unparseable review time"))
         .when(~pl.col("_ts").is_between(EARLIEST_REVIEW, now)).then(pl.lit("review time out of range"))
+        .when(pl.col("helpful").list.eval(~pl.element().is_between(INT32_MIN, INT32_MAX)).list.any().fill_null(False))
+        .then(pl.lit("helpful votes out of range"))
+        .when(~_vote.fill_null(0).is_between(INT32_MIN, INT32_MAX)).then(pl.lit("vote out of range"))
         .otherwise(None)
     )
     table = table.with_columns(_reason=reason)
@@ -86,6 +91,10 @@ def read_reviews(path: str | Path, now: int | None = None) -> ReadResult:
     fail_if_mostly_bad(path, len(lines), rejects)
 
     good = table.filter(pl.col("_reason").is_null())
+    # The same line twice (a file concatenated with itself, a copy-paste): keep the first.
+    first = pl.col(RAW).str.strip_chars().is_first_distinct()
+    duplicates = good.height - good.filter(first).height
+    good = good.filter(first)
     is_2018 = pl.col("verified").is_not_null() | pl.col("vote").is_not_null() | pl.col(C.STYLE).is_not_null()
     rows = good.select(
         pl.col("reviewerID").str.strip_chars().alias(C.USER_ID),
@@ -113,6 +122,7 @@ def read_reviews(path: str | Path, now: int | None = None) -> ReadResult:
         "rows": len(rows),
         "rejected": len(rejects),
         "collapsed_variant_copies": collapsed,
+        "duplicate_lines": duplicates,
     }
     return ReadResult(rows=rows.cast(REVIEWS_SCHEMA), rejects=rejects, stats=stats)
 

@@ -43,8 +43,10 @@ def similar(image: str | Path | None = None, item: str | None = None, k: int = 1
         raise ValueError("give exactly one of an image path or an item asin")
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
-    if image is not None and not Path(image).is_file():
-        raise FileNotFoundError(f"no image file at {image}")
+    if image is not None:
+        from fashion_pipeline.vision.image_guard import check_query_image
+
+        check_query_image(image)  # a non-image or a decompression bomb is refused before decoding
     layout = ArtifactLayout(data_dir)
     for needed in (layout.similarity_index, layout.image_features):
         if not needed.exists():

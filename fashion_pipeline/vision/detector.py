@@ -8,6 +8,7 @@ MLflow; ultralytics' own MLflow callback is switched off in `offline.prepare_ult
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import tempfile
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from fashion_pipeline.sources.atomic import atomic_path
+from fashion_pipeline.sources.errors import UnsafeFileError
 from fashion_pipeline.vision.offline import check_offline_model, prepare_ultralytics
 from fashion_pipeline.vision.runtime import DEFAULT_THREADS, limit_torch_threads
 
@@ -86,6 +88,8 @@ def train_detector(data_yaml: str | Path, weights: str | Path, config: DetectorC
     happens in a temporary folder beside it), return val mAPs."""
     model_spec = check_offline_model(config.model)
     prepare_ultralytics(yolo_config_dir)
+    if not model_spec.endswith((".yaml", ".yml")):
+        check_checkpoint(model_spec)
     from ultralytics import YOLO
 
     limit_torch_threads(config.threads)
@@ -135,10 +139,68 @@ def load_detector(weights: str | Path, yolo_config_dir: str | Path | None = None
     if spec.endswith((".yaml", ".yml")):
         raise ValueError(f"{spec} is an untrained architecture: give trained weights (.pt)")
     prepare_ultralytics(yolo_config_dir)
+    check_checkpoint(spec)
     from ultralytics import YOLO
 
     limit_torch_threads(threads)
-    return YOLO(spec)
+    try:
+        return YOLO(spec)  # prepare_ultralytics switched on ultralytics' weights-only loading
+    except TypeError as exc:
+        if isinstance(exc.__cause__, pickle.UnpicklingError):
+            raise UnsafeFileError(f"{spec}: refused to load the detector weights: {exc.__cause__}"[:600]) from None
+        raise
+
+
+# What an ultralytics detection checkpoint may reference beyond torch's own weights-only types:
+# nn.Module classes of these modules (the layers), and these plain data types.
+_LAYER_MODULES = ("torch.nn.modules.", "ultralytics.nn.modules.", "ultralytics.nn.tasks")
+_DATA_GLOBALS = frozenset({
+    "numpy.dtype", "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
+    "ultralytics.utils.IterableSimpleNamespace", "pathlib.PosixPath", "pathlib.WindowsPath",
+    "builtins.getattr",  # ultralytics' loader restricts it to nn.Module methods (Detect.forward)
+    "collections.OrderedDict", "builtins.set",
+})
+
+
+def _allowed_global(name: str) -> bool:
+    if name in _DATA_GLOBALS:
+        return True
+    module, _, attr = name.rpartition(".")
+    if not (module.startswith(_LAYER_MODULES[:2]) or module == _LAYER_MODULES[2]):
+        return False
+    import importlib
+
+    import torch
+
+    try:
+        obj = getattr(importlib.import_module(module), attr, None)
+    except ImportError:
+        return False
+    return isinstance(obj, type) and issubclass(obj, torch.nn.Module)
+
+
+def check_checkpoint(path: str | Path) -> Path:
+    """Refuse a .pt whose pickle names anything but torch/ultralytics layers and plain data.
+
+    Reads only the pickle's opcodes (torch.serialization.get_unsafe_globals_in_checkpoint):
+    nothing in the file runs. Raises UnsafeFileError naming the file and the first forbidden
+    global, or ValueError for a file that is not a torch zip checkpoint.
+    """
+    import torch
+
+    path = Path(path)
+    try:
+        needed = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception as exc:  # not a zip archive written by torch.save
+        raise ValueError(f"{path}: not a PyTorch checkpoint written by torch.save ({type(exc).__name__}: {exc})"[:400]) from None
+    forbidden = sorted(n for n in needed if not _allowed_global(n))
+    if forbidden:
+        more = f" (and {len(forbidden) - 1} more)" if len(forbidden) > 1 else ""
+        raise UnsafeFileError(
+            f"{path}: refused to load the detector weights: the checkpoint needs the global {forbidden[0]}{more}, "
+            "which no YOLO checkpoint uses (the file may be crafted to run code)"
+        )
+    return path
 
 
 def detect(model, images: list, options: DetectorOptions = DetectorOptions()) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -6,11 +6,17 @@ Exact inner-product search (IndexFlatIP) up to `exact_max_items` items, an appro
 Saved as three files side by side, each written atomically:
   items.faiss            the FAISS index (row i = position i)
   items_ids.parquet      position -> item id
-  items.faiss.json       kind and search parameters (IVF's nprobe is not stored in the index)
+  items.faiss.json       kind, search parameters (IVF's nprobe is not stored in the index), and
+                         the vector count, size and SHA-256 of the two files above
+
+The JSON is written last and load_index verifies both files against it: an id map from one run
+beside an index from another (a crash between the writes, a copy of one file) would make every
+search return shifted asins, so it fails with an error naming the files instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +27,7 @@ import polars as pl
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.sources.atomic import atomic_path, write_bytes, write_parquet
+from fashion_pipeline.sources.errors import InconsistentDataError
 
 POSITION = "position"
 RANK = "rank"
@@ -88,32 +95,83 @@ def search(index: faiss.Index, queries: np.ndarray, k: int, batch: int = 4096) -
 
 
 def save_index(index: faiss.Index, ids, path: str | Path, config: IndexConfig = IndexConfig()) -> Path:
-    """Write `path` (e.g. data/index/items.faiss), its id map and its search parameters."""
+    """Write `path` (e.g. data/index/items.faiss), its id map, then the JSON that binds the two."""
     path = Path(path)
     ids = [str(i) for i in ids]
     if len(ids) != index.ntotal:
         raise ValueError(f"{len(ids)} ids for an index of {index.ntotal} vectors")
-    write_parquet(pl.DataFrame({POSITION: np.arange(len(ids), dtype=np.int64), C.ITEM_ID: ids}), id_map_path(path))
-    meta = {"kind": _kind_of(index), "items": index.ntotal, "dim": index.d, "config": asdict(config)}
-    write_bytes(json.dumps(meta, indent=2).encode(), Path(f"{path}.json"))
-    with atomic_path(path) as tmp:  # the index last: a reader that finds it finds its id map too
+    id_map = id_map_path(path)
+    write_parquet(pl.DataFrame({POSITION: np.arange(len(ids), dtype=np.int64), C.ITEM_ID: ids}), id_map)
+    with atomic_path(path) as tmp:
         faiss.write_index(index, str(tmp))
+    # Last: the JSON names the exact pair of files; until it is replaced, load_index refuses a
+    # half-updated pair rather than serving one run's ids with another run's vectors.
+    meta = {"kind": _kind_of(index), "items": index.ntotal, "dim": index.d, "config": asdict(config),
+            "files": {path.name: _fingerprint(path), id_map.name: _fingerprint(id_map)}}
+    write_bytes(json.dumps(meta, indent=2).encode(), meta_path(path))
     return path
 
 
-def load_index(path: str | Path) -> tuple[faiss.Index, np.ndarray]:
-    """(index with its search parameters restored, ids by position)."""
+def _fingerprint(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def meta_path(index_path: str | Path) -> Path:
+    return Path(f"{index_path}.json")
+
+
+def verify_index_files(path: str | Path) -> dict:
+    """The index's JSON, after checking that the index and id map on disk are the ones it names.
+
+    Raises InconsistentDataError naming the files when one was replaced without the other, or
+    FileNotFoundError when a file is missing.
+    """
     path = Path(path)
+    id_map, meta_file = id_map_path(path), meta_path(path)
+    for needed in (path, id_map, meta_file):
+        if not needed.is_file():
+            raise FileNotFoundError(f"{needed} not found: the similarity index is incomplete; "
+                                    "materialize similarity_index again")
+    meta = json.loads(meta_file.read_text())
+    recorded = meta.get("files")
+    if recorded is None:  # written before checksums were recorded: check what can be checked
+        return meta
+    for file in (path, id_map):
+        want, have = recorded.get(file.name), None
+        if want is not None:
+            have = {"bytes": file.stat().st_size}
+            if have["bytes"] == want["bytes"]:
+                have = _fingerprint(file)
+        if want is None or have != want:
+            raise InconsistentDataError(
+                f"{file} does not match {meta_file} (written with {path.name} and {id_map.name} as one unit): "
+                f"the index and its id map come from different runs, and searching would return wrong asins; "
+                "materialize similarity_index again"
+            )
+    return meta
+
+
+def load_index(path: str | Path) -> tuple[faiss.Index, np.ndarray]:
+    """(index with its search parameters restored, ids by position), verified as one unit."""
+    path = Path(path)
+    meta = verify_index_files(path)
     index = faiss.read_index(str(path))
-    meta_path = Path(f"{path}.json")
-    if meta_path.exists():
-        cfg = json.loads(meta_path.read_text())["config"]
-        faiss.omp_set_num_threads(cfg.get("threads", 2))
-        if isinstance(index, faiss.IndexHNSWFlat):
-            index.hnsw.efSearch = cfg["hnsw_ef_search"]
-        elif isinstance(index, faiss.IndexIVFFlat):
-            index.nprobe = min(cfg["ivf_nprobe"], index.nlist)
+    cfg = meta.get("config", {})
+    faiss.omp_set_num_threads(cfg.get("threads", 2))
+    if isinstance(index, faiss.IndexHNSWFlat) and "hnsw_ef_search" in cfg:
+        index.hnsw.efSearch = cfg["hnsw_ef_search"]
+    elif isinstance(index, faiss.IndexIVFFlat) and "ivf_nprobe" in cfg:
+        index.nprobe = min(cfg["ivf_nprobe"], index.nlist)
     ids = pl.read_parquet(id_map_path(path)).sort(POSITION)[C.ITEM_ID].to_numpy()
+    if len(ids) != index.ntotal:
+        raise InconsistentDataError(
+            f"{id_map_path(path)} maps {len(ids):,} positions but {path} holds {index.ntotal:,} vectors: "
+            "the two files come from different runs; materialize similarity_index again"
+        )
     return index, ids
 
 

@@ -44,7 +44,7 @@ def colours_from_dvbpr(npy_path, catalogue_asins: Sequence[str] | None = None,
 
     items = load_dvbpr(npy_path).items.sort(ITEM_INDEX)
     blobs = items[IMAGE_BYTES].to_list()
-    return measure_colours(dvbpr_item_ids(len(items), catalogue_asins), lambda i: decode(blobs[i])[0], boxes, config)
+    return measure_colours(dvbpr_item_ids(len(items), catalogue_asins, npy_path), lambda i: decode(blobs[i])[0], boxes, config)
 
 
 def colours_from_manifest(manifest: pl.DataFrame, boxes: dict | None = None,

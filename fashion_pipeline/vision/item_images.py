@@ -18,6 +18,7 @@ from PIL import Image
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.sources.atomic import write_bytes, write_parquet
+from fashion_pipeline.sources.errors import InconsistentDataError
 
 MANIFEST = "manifest.parquet"
 PATH, FORMAT, WIDTH, HEIGHT, ERROR = "path", "format", "width", "height", "error"
@@ -59,12 +60,24 @@ def open_image(path: str | Path) -> Image.Image:
         return im.convert("RGB")
 
 
-def dvbpr_item_ids(n_items: int, catalogue_asins: Sequence[str] | None) -> list[str]:
-    """Ids for the .npy's items: item i is the i-th asin in sorted order when the catalogue has
-    exactly as many asins (true of the sample); else the item index itself, as a string."""
-    if catalogue_asins is not None and len(catalogue_asins) == n_items:
-        return sorted(catalogue_asins)
-    return [str(i) for i in range(n_items)]
+def dvbpr_item_ids(n_items: int, catalogue_asins: Sequence[str] | None, source: str | Path | None = None) -> list[str]:
+    """Ids for the .npy's items: item i is the i-th asin in sorted order of the catalogue.
+
+    The .npy carries no asins, so that mapping is only right when the catalogue has exactly as
+    many products: a different count raises InconsistentDataError naming both counts (mapping by
+    index anyway would attach every image to the wrong product). Without a catalogue the ids
+    are the item indices as strings.
+    """
+    if catalogue_asins is None:
+        return [str(i) for i in range(n_items)]
+    if len(catalogue_asins) != n_items:
+        where = f"{source}" if source is not None else "the DVBPR .npy"
+        raise InconsistentDataError(
+            f"{where} holds {n_items:,} items but the product catalogue has {len(catalogue_asins):,}: "
+            "the .npy's items cannot be matched to asins. Use the .npy written for this catalogue, "
+            "or a folder of <asin>.jpg images instead"
+        )
+    return sorted(catalogue_asins)
 
 
 def write_item_images(ids: Sequence[str], blobs: Sequence[bytes | None], out_dir: str | Path) -> ItemImages:
@@ -92,7 +105,7 @@ def images_from_dvbpr(npy_path: str | Path, out_dir: str | Path, catalogue_asins
     from fashion_pipeline.sources.dvbpr import IMAGE_BYTES, ITEM_INDEX, load_dvbpr
 
     items = load_dvbpr(npy_path).items.sort(ITEM_INDEX)
-    ids = dvbpr_item_ids(len(items), catalogue_asins)
+    ids = dvbpr_item_ids(len(items), catalogue_asins, npy_path)
     return write_item_images(ids, items[IMAGE_BYTES].to_list(), out_dir)
 
 

@@ -2,8 +2,9 @@
 
 ultralytics downloads whatever it misses: a font for its plots (Arial.ttf into its config
 folder), yolo11n.pt for the AMP check, weights for a bare model name. It also reports to
-MLflow and other trackers it finds installed. Everything here must run offline and keep our
-own MLflow runs clean, so `prepare_ultralytics()` must run before the first
+MLflow and other trackers it finds installed, and it loads .pt checkpoints with
+weights_only=False (any code in the pickle runs) unless its safe-load flag is on: we turn it
+on. Everything here must run offline and keep our own MLflow runs clean, so `prepare_ultralytics()` must run before the first
 `import ultralytics`: the library reads YOLO_CONFIG_DIR and YOLO_OFFLINE at import time.
 """
 
@@ -53,9 +54,15 @@ def prepare_ultralytics(config_dir: str | Path | None = None):
     os.environ["YOLO_OFFLINE"] = "1"
     os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
     os.environ.setdefault("YOLO_VERBOSE", "False")
+    # Checkpoints load with torch weights_only=True and ultralytics' allow-list of layer classes:
+    # a crafted .pt cannot run code (ultralytics' default is weights_only=False).
+    os.environ["ULTRALYTICS_SAFE_LOAD"] = "1"
     import ultralytics
+    import ultralytics.nn.tasks as yolo_tasks
     from ultralytics import settings
     from ultralytics.utils import USER_CONFIG_DIR
+
+    yolo_tasks.SAFE_LOAD = True  # also when ultralytics was imported before the variable was set
 
     _install_font(Path(USER_CONFIG_DIR))  # where this process's ultralytics actually looks
     stale = {k: v for k, v in _INTEGRATIONS_OFF.items() if settings.get(k) != v}

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,10 @@ class YoloDatasetSummary:
     train_images: int
     val_images: int
     per_class: dict[str, int]  # images per class name, both splits
-    skipped: list[dict]  # {"image_name", "reason"}: no partition, file missing or unreadable
+    # {"image_name", "reason"}: bad annotation line, no partition, file missing or unreadable,
+    # box entirely outside its image
+    skipped: list[dict]
+    clipped: list[dict] = field(default_factory=list)  # {"image_name", "reason"}: box cut to the image
 
 
 def yolo_labels(boxes: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:
@@ -62,6 +65,26 @@ def yolo_labels(boxes: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.
     corners = np.clip(boxes, 0.0, size) / size
     x1, y1, x2, y2 = corners.T
     return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1)
+
+
+def check_boxes(boxes: np.ndarray, width: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, list, list]:
+    """(keep mask, clip reason or None, skip reason or None) per pixel box against its image size.
+
+    A box partly outside its image is clipped to it (and listed); one with less than a pixel
+    left inside (entirely outside, or a sliver) is skipped: as a label it would be zero-size.
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    w, h = np.asarray(width, dtype=np.float64), np.asarray(height, dtype=np.float64)
+    cx1, cx2 = np.clip(boxes[:, 0], 0, w), np.clip(boxes[:, 2], 0, w)
+    cy1, cy2 = np.clip(boxes[:, 1], 0, h), np.clip(boxes[:, 3], 0, h)
+    inside = (cx2 - cx1 >= 1) & (cy2 - cy1 >= 1)
+    changed = (cx1 != boxes[:, 0]) | (cx2 != boxes[:, 2]) | (cy1 != boxes[:, 1]) | (cy2 != boxes[:, 3])
+    clip, skip = [], []
+    for i, box in enumerate(boxes.astype(np.int64).tolist()):
+        size = f"{int(w[i])}x{int(h[i])}"
+        skip.append(None if inside[i] else f"box {box} lies outside the {size} image")
+        clip.append(f"box {box} clipped to the {size} image" if inside[i] and changed[i] else None)
+    return inside, clip, skip
 
 
 def label_lines(classes: np.ndarray, xywh: np.ndarray) -> list[str]:
@@ -134,7 +157,11 @@ def build_yolo_dataset(deepfashion_root: str | Path, out_dir: str | Path,
                        config: YoloDatasetConfig = YoloDatasetConfig()) -> YoloDatasetSummary:
     """Write the ultralytics dataset for the In-shop folder at `deepfashion_root` into `out_dir`."""
     root, out = Path(deepfashion_root), Path(out_dir).resolve()
-    rows, skipped = select_images(read_inshop(root).rows, config)
+    annotations = read_inshop(root)
+    rows, skipped = select_images(annotations.rows, config)
+    skipped = [{"image_name": raw.split()[0] if raw.split() else f"line {n}", "reason": f"line {n}: {reason}"}
+               for n, reason, raw in annotations.rejects.select(C.LINE_NUMBER, C.REASON, C.RAW_LINE).iter_rows()
+               ] + skipped
     files = [image_path(root, n) for n in rows[C.IMAGE_NAME].to_list()]
     width, height, errors = _image_sizes(files)
     ok = np.array([e is None for e in errors], dtype=bool)
@@ -142,7 +169,13 @@ def build_yolo_dataset(deepfashion_root: str | Path, out_dir: str | Path,
     rows = rows.filter(pl.Series(ok))
     files = [f for f, good in zip(files, ok) if good]
     boxes = rows.select(C.BOX_X1, C.BOX_Y1, C.BOX_X2, C.BOX_Y2).to_numpy()
-    xywh = yolo_labels(boxes, width[ok], height[ok])
+    fits, clipped_reasons, outside_reasons = check_boxes(boxes, width[ok], height[ok])
+    names = rows[C.IMAGE_NAME].to_list()
+    skipped += [{"image_name": n, "reason": r} for n, r in zip(names, outside_reasons) if r]
+    clipped = [{"image_name": n, "reason": r} for n, r in zip(names, clipped_reasons) if r]
+    rows, boxes = rows.filter(pl.Series(fits)), boxes[fits]
+    files = [f for f, good in zip(files, fits) if good]
+    xywh = yolo_labels(boxes, width[ok][fits], height[ok][fits])
     lines = label_lines(rows[C.CLOTHES_TYPE].to_numpy() - 1, xywh)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +192,7 @@ def build_yolo_dataset(deepfashion_root: str | Path, out_dir: str | Path,
         counts = rows.group_by("yolo_split").len()
         n = dict(counts.iter_rows())
         per_class = dict(rows.group_by("clothes_type_name").len().sort("clothes_type_name").iter_rows())
-        summary = YoloDatasetSummary(str(out / DATA_YAML), n.get("train", 0), n.get("val", 0), per_class, skipped)
+        summary = YoloDatasetSummary(str(out / DATA_YAML), n.get("train", 0), n.get("val", 0), per_class, skipped, clipped)
         (tmp / SUMMARY_FILE).write_text(json.dumps(asdict(summary), indent=2))
         os.chmod(tmp, 0o755)  # mkdtemp makes 0700; the dataset is for everyone to read
         _replace_dir(tmp, out)

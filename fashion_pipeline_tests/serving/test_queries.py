@@ -33,5 +33,5 @@ def test_questions_the_cli_asks(warehouse):
 
 
 def test_a_missing_warehouse_says_how_to_make_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="run `make demo` first"):
+    with pytest.raises(FileNotFoundError, match="make demo"):
         queries.busiest_user(tmp_path / "none.duckdb")

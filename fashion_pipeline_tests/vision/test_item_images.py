@@ -1,3 +1,5 @@
+import pytest
+
 from fashion_pipeline.sample.writers import DVBPR_FILE
 from fashion_pipeline.sources.dvbpr import load_dvbpr
 from fashion_pipeline.vision.item_images import (
@@ -39,4 +41,6 @@ def test_folder_source(tmp_path, colour_images):
 
 def test_dvbpr_ids_map_to_sorted_asins_only_when_counts_match():
     assert dvbpr_item_ids(3, ["C", "A", "B"]) == ["A", "B", "C"]
-    assert dvbpr_item_ids(3, ["A", "B"]) == ["0", "1", "2"]
+    assert dvbpr_item_ids(3, None) == ["0", "1", "2"]
+    with pytest.raises(ValueError, match="holds 3 items but the product catalogue has 2"):
+        dvbpr_item_ids(3, ["A", "B"])  # never mapped by index to the wrong products
