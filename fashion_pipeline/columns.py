@@ -69,3 +69,7 @@ MODEL = "model"
 CREATED_AT = "created_at"
 RERANKED = "reranked"  # True when the row's position comes from the fashion-sense re-ranker
 RERANK_REASON = "reason"  # why the row is where it is, in words
+
+# --- similar items (data/recommendations/similar_items.parquet); ITEM_ID, RANK, SCORE as above ---
+SIMILAR_ITEM_ID = "similar_asin"
+INDEX_POSITION = "position"  # the FAISS id map: row position in the index -> ITEM_ID

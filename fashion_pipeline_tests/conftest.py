@@ -39,3 +39,20 @@ def small_sample_split(small_sample):
     from fashion_pipeline.sources.reviews import read_reviews
 
     return leave_last_out(build_interactions(read_reviews(small_sample / REVIEWS_FILE).rows))
+
+
+@pytest.fixture
+def tiny_warehouse(tmp_path) -> Path:
+    """A warehouse as the assets leave it, by hand: one product, one buyer, one recommendation."""
+    import duckdb
+
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE TABLE products AS SELECT 'B1' AS asin, 'Red Dress' AS title")
+        conn.execute("CREATE TABLE interactions AS SELECT 'U0' AS reviewer_id, 'B1' AS asin")
+        conn.execute("CREATE VIEW interaction_details AS SELECT * FROM interactions JOIN products USING (asin)")
+        conn.execute("CREATE TABLE user_recommendations AS SELECT 'U1' AS reviewer_id, 1 AS rank, 'B1' AS asin, "
+                     "0.9 AS score, 'gmf' AS model")
+        conn.execute("CREATE VIEW user_recommendation_details AS SELECT * FROM user_recommendations "
+                     "JOIN products USING (asin)")
+    return path

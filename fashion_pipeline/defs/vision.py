@@ -186,7 +186,7 @@ def similar_items(config: SimilarItemsConfig, fashion_data: FashionData) -> dg.M
     write_parquet(table, layout.similar_items)
     return dg.MaterializeResult(metadata={
         "rows": table.height, "items": table[C.ITEM_ID].n_unique(),
-        "mean_score": round(float(table["score"].mean() or 0.0), 4),
+        "mean_score": round(float(table[C.SCORE].mean() or 0.0), 4),
         "path": dg.MetadataValue.path(str(layout.similar_items)),
     })
 

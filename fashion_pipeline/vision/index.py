@@ -29,10 +29,6 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.sources.atomic import atomic_path, write_bytes, write_parquet
 from fashion_pipeline.sources.errors import InconsistentDataError
 
-POSITION = "position"
-RANK = "rank"
-SIMILAR_ITEM = "similar_asin"
-SCORE = "score"
 
 
 @dataclass(frozen=True)
@@ -101,7 +97,7 @@ def save_index(index: faiss.Index, ids, path: str | Path, config: IndexConfig = 
     if len(ids) != index.ntotal:
         raise ValueError(f"{len(ids)} ids for an index of {index.ntotal} vectors")
     id_map = id_map_path(path)
-    write_parquet(pl.DataFrame({POSITION: np.arange(len(ids), dtype=np.int64), C.ITEM_ID: ids}), id_map)
+    write_parquet(pl.DataFrame({C.INDEX_POSITION: np.arange(len(ids), dtype=np.int64), C.ITEM_ID: ids}), id_map)
     with atomic_path(path) as tmp:
         faiss.write_index(index, str(tmp))
     # Last: the JSON names the exact pair of files; until it is replaced, load_index refuses a
@@ -166,7 +162,7 @@ def load_index(path: str | Path) -> tuple[faiss.Index, np.ndarray]:
         index.hnsw.efSearch = cfg["hnsw_ef_search"]
     elif isinstance(index, faiss.IndexIVFFlat) and "ivf_nprobe" in cfg:
         index.nprobe = min(cfg["ivf_nprobe"], index.nlist)
-    ids = pl.read_parquet(id_map_path(path)).sort(POSITION)[C.ITEM_ID].to_numpy()
+    ids = pl.read_parquet(id_map_path(path)).sort(C.INDEX_POSITION)[C.ITEM_ID].to_numpy()
     if len(ids) != index.ntotal:
         raise InconsistentDataError(
             f"{id_map_path(path)} maps {len(ids):,} positions but {path} holds {index.ntotal:,} vectors: "
@@ -209,7 +205,7 @@ def similar_items(index: faiss.Index, ids: np.ndarray, vectors: np.ndarray, k: i
     valid = positions.ravel() >= 0
     return pl.DataFrame({
         C.ITEM_ID: np.repeat(ids, kk)[valid].astype(str),
-        RANK: np.tile(np.arange(1, kk + 1, dtype=np.int32), n)[valid],
-        SIMILAR_ITEM: ids[positions.ravel()[valid]].astype(str),
-        SCORE: scores.ravel()[valid].astype(np.float32),
+        C.RANK: np.tile(np.arange(1, kk + 1, dtype=np.int32), n)[valid],
+        C.SIMILAR_ITEM_ID: ids[positions.ravel()[valid]].astype(str),
+        C.SCORE: scores.ravel()[valid].astype(np.float32),
     })

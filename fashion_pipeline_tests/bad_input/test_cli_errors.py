@@ -7,7 +7,6 @@ import gzip
 import subprocess
 import sys
 
-import duckdb
 import pytest
 from PIL import Image
 
@@ -16,17 +15,8 @@ from fashion_pipeline.sample.writers import REVIEWS_FILE
 
 
 @pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("CREATE TABLE products AS SELECT 'B1' AS asin, 'Red Dress' AS title")
-        conn.execute("CREATE TABLE interactions AS SELECT 'U0' AS reviewer_id, 'B1' AS asin")
-        conn.execute("CREATE VIEW interaction_details AS SELECT * FROM interactions JOIN products USING (asin)")
-        conn.execute("CREATE TABLE user_recommendations AS SELECT 'U1' AS reviewer_id, 1 AS rank, 'B1' AS asin, "
-                     "0.9 AS score, 'gmf' AS model")
-        conn.execute("CREATE VIEW user_recommendation_details AS SELECT * FROM user_recommendations "
-                     "JOIN products USING (asin)")
-    return path
+def warehouse(tiny_warehouse):
+    return tiny_warehouse
 
 
 def _one_line_error(capsys, *fragments: str) -> str:

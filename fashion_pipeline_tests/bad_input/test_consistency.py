@@ -17,7 +17,8 @@ def _vectors(n, seed=0):
 
 
 def test_id_map_newer_than_its_index_is_detected(tmp_path):
-    from fashion_pipeline.vision.index import POSITION, build_index, id_map_path, load_index, save_index
+    from fashion_pipeline.columns import INDEX_POSITION as POSITION
+    from fashion_pipeline.vision.index import build_index, id_map_path, load_index, save_index
 
     path = tmp_path / "index" / "items.faiss"
     ids = [f"A{i:03d}" for i in range(20)]

@@ -2,8 +2,6 @@ import json
 import subprocess
 import sys
 
-import duckdb
-
 from fashion_pipeline.cli import main
 from fashion_pipeline.sample.writers import DVBPR_FILE, INSHOP_DIR, METADATA_FILE, REVIEWS_FILE
 
@@ -49,15 +47,8 @@ def test_unknown_scale_is_a_clear_error(tmp_path, capsys):
     assert "invalid choice: 'huge'" in capsys.readouterr().err
 
 
-def test_recommend_known_and_unknown_users(tmp_path, capsys):
-    db = tmp_path / "w.duckdb"
-    with duckdb.connect(str(db)) as conn:
-        conn.execute("CREATE TABLE products AS SELECT 'B1' AS asin, 'Red Dress' AS title")
-        conn.execute("CREATE TABLE interactions AS SELECT 'U0' AS reviewer_id, 'B1' AS asin")
-        conn.execute("CREATE VIEW interaction_details AS SELECT * FROM interactions JOIN products USING (asin)")
-        conn.execute("CREATE TABLE user_recommendations AS SELECT 'U1' AS reviewer_id, 1 AS rank, 'B1' AS asin, "
-                     "0.9 AS score, 'gmf' AS model")
-        conn.execute("CREATE VIEW user_recommendation_details AS SELECT * FROM user_recommendations JOIN products USING (asin)")
+def test_recommend_known_and_unknown_users(tiny_warehouse, capsys):
+    db = tiny_warehouse
     assert main(["recommend", "--user", "U1", "--warehouse", str(db)]) == 0
     out = capsys.readouterr().out
     assert "User U1's top-1 recommendation (gmf)" in out and "B1  Red Dress" in out
