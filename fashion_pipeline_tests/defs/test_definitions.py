@@ -11,8 +11,9 @@ import pytest
 from fashion_pipeline import columns as C
 from fashion_pipeline.definitions import ALL_ASSETS, build_definitions
 from fashion_pipeline.defs.resources import FashionData
-from fashion_pipeline.sample.writers import DVBPR_FILE
+from fashion_pipeline.sample.writers import DVBPR_FILE, METADATA_FILE
 from fashion_pipeline.serving.cold_items import COLD_MODEL
+from fashion_pipeline.sources.metadata import read_metadata
 from fashion_pipeline.vision.item_images import PATH, images_from_dvbpr
 
 N_COLD = 5
@@ -33,7 +34,8 @@ def test_every_asset_but_raw_and_seasonal_is_in_all_assets_job(small_sample, tmp
 def _photo_folder(small_sample: Path, out: Path) -> list[str]:
     """Every catalogue photo as <asin>.jpg, plus N_COLD items nobody bought: copies of bought items'
     photos under new asins, so they look exactly like some users' purchases."""
-    decoded = images_from_dvbpr(small_sample / DVBPR_FILE, out.parent / "decoded").decodable
+    catalogue = read_metadata(small_sample / METADATA_FILE).rows[C.ITEM_ID].to_list()  # as `products` orders it
+    decoded = images_from_dvbpr(small_sample / DVBPR_FILE, out.parent / "decoded", catalogue_asins=catalogue).decodable
     out.mkdir()
     for asin, path in zip(decoded[C.ITEM_ID], decoded[PATH]):
         shutil.copyfile(path, out / f"{asin}.jpg")
