@@ -1,4 +1,7 @@
-"""The champion: the best model by validation NDCG@10, promoted only if it beats popularity."""
+"""The champion: the best model by validation NDCG@10, promoted only if it beats popularity.
+
+Every registered model but popularity is a candidate (blends included); the rule itself is
+serving.champion.choose_champion, which `evaluate` uses too."""
 
 import json
 
@@ -9,20 +12,7 @@ from fashion_pipeline.defs.resources import FashionData
 from fashion_pipeline.defs.tracking import MLflowTracking
 from fashion_pipeline.recsys.persistence import write_json
 from fashion_pipeline.recsys.registry import MODEL_NAMES
-from fashion_pipeline.serving.champion import read_champion
-
-# Every registered model but the floor it must beat.
-CANDIDATES = tuple(n for n in MODEL_NAMES if n != "popularity")
-
-
-def choose_champion(metrics: dict[str, dict]) -> dict:
-    """Pick the candidate with the best validation NDCG@10 and compare it with popularity."""
-    best = max(CANDIDATES, key=lambda n: metrics[n]["validation"]["ndcg@10"])
-    best_val = metrics[best]["validation"]["ndcg@10"]
-    floor = metrics["popularity"]["validation"]["ndcg@10"]
-    return {"name": best, "validation_ndcg@10": best_val, "popularity_validation_ndcg@10": floor,
-            "beats_popularity": best_val > floor, "mlflow_run_id": metrics[best]["mlflow_run_id"],
-            "test": {k: metrics[best][k] for k in ("hr@10", "ndcg@10", "recall@20", "ndcg@20")}}
+from fashion_pipeline.serving.champion import choose_champion, read_champion
 
 
 @dg.asset(deps=MODEL_ASSETS, group_name=GROUP, kinds={"mlflow"}, automation_condition=FOLLOW_UPSTREAM)

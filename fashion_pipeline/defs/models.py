@@ -76,8 +76,9 @@ def train_model(name: str, context: dg.AssetExecutionContext, config: TrainingCo
     for fitted in fits.values():
         save_fitted(fitted, folder)
     with mlflow_tracking.run(run_name=name, tags={"model": name, "dagster_run_id": context.run_id}) as mlflow:
-        mlflow.log_params(metrics["params"])
-        for record in fits["validation"].history:  # per-epoch loss and validation metrics
+        mlflow.log_params({**metrics["params"], **{f"chosen.{k}": v for k, v in metrics["chosen"].items()}})
+        # per epoch (or per setting of a validation grid): loss and validation metrics
+        for record in fits["validation"].history:
             mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in record.items()
                                 if k != "epoch" and isinstance(v, float)}, step=record["epoch"])
         mlflow.log_metrics({f"test_{k.replace('@', '_at_')}": metrics[k] for k in METRIC_KEYS})
@@ -92,6 +93,7 @@ def train_model(name: str, context: dg.AssetExecutionContext, config: TrainingCo
         **{f"test {k}": round(metrics[k], 4) for k in METRIC_KEYS},
         "validation ndcg@10": round(metrics["validation"]["ndcg@10"], 4),
         "best_epoch": metrics["best_epoch"],
+        **{f"chosen {k}": v for k, v in metrics["chosen"].items()},
         "fit_seconds": metrics["fit_seconds"],
         "mlflow_run_id": run_id,
         "path": dg.MetadataValue.path(str(folder)),
@@ -99,7 +101,8 @@ def train_model(name: str, context: dg.AssetExecutionContext, config: TrainingCo
 
 
 def model_asset_key(name: str) -> str:
-    return f"{name}_model"
+    """`<name>_model`; a blend's '+' (not allowed in an asset name) reads '_plus_'."""
+    return f"{name.replace('+', '_plus_')}_model"
 
 
 def _model_asset(name: str) -> dg.AssetsDefinition:

@@ -38,10 +38,21 @@ def save_fitted(fitted: Fitted, folder: Path) -> Path:
 
 
 def load_fitted(name: str, stage: str, folder: Path, n_users: int, n_items: int,
-                configs: ModelConfigs | None = None, device: str = "cpu") -> Fitted:
-    """Rebuild a saved model; architecture sizes come from `configs` (the defaults if None)."""
+                configs: ModelConfigs | None = None, device: str = "cpu", models_dir: Path | None = None) -> Fitted:
+    """Rebuild a saved model; architecture sizes come from `configs` (the defaults if None).
+
+    A model whose file holds only what it adds to its parts (a blend) loads its parts' fits of
+    the same stage from their folders beside `folder` (or under `models_dir`).
+    """
     spec = get_model(name)
-    model = spec.load(model_file(folder, name, stage), n_users, n_items, configs or ModelConfigs())
+    configs = configs or ModelConfigs()
+    path = model_file(folder, name, stage)
+    if spec.loads_parts:
+        where = models_dir or folder.parent
+        parts = {r: load_fitted(r, stage, where / r, n_users, n_items, configs, device, where) for r in spec.requires}
+        model = spec.load(path, n_users, n_items, configs, parts)
+    else:
+        model = spec.load(path, n_users, n_items, configs)
     if not spec.torch:
         return Fitted(name, stage, model, model, 0.0)
     dev = resolve_device(device)

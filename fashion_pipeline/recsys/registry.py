@@ -4,10 +4,16 @@ Dagster assets and the CLI loop over `MODELS` instead of naming models.
 
 Adding a model: its file in recsys/models (the module and its config dataclass) and one entry
 in `MODELS` below. Entries come in dependency order: a model's `requires` are listed before it.
+Score blends (recsys.blend, e.g. `sasrec+ease`) are entries too: they require their two parts.
+
+Settings chosen on validation other than the epoch count (EASE's lambda, a blend's weight) come
+back from the validation fit as `TrainResult.chosen`; the protocol passes them as `chosen` to
+the test and serving refits, which use them instead of choosing again.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
@@ -17,12 +23,14 @@ import numpy as np
 import torch
 
 from fashion_pipeline.recsys.baselines import ALS, ALSConfig, Popularity
+from fashion_pipeline.recsys.blend import BLENDS, Blend, BlendConfig, blend_name, choose_weight
+from fashion_pipeline.recsys.models.ease import EASE, EASEConfig, closed_form, gram
 from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLP, MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMF, NeuMFConfig
 from fashion_pipeline.recsys.models.sasrec import SASRec, SASRecConfig
 from fashion_pipeline.recsys.train_config import TrainConfig
-from fashion_pipeline.recsys.training import TrainResult, train_pointwise, train_sequential
+from fashion_pipeline.recsys.training import TorchScorer, TrainResult, train_pointwise, train_sequential
 
 
 @dataclass(frozen=True)
@@ -38,13 +46,17 @@ class FitData:
 
 # build(n_users, n_items, configs) -> an untrained model: a torch module, or a baseline object
 Build = Callable[[int, int, Any], Any]
-# fit(data, configs, pretrained, validate=None, on_epoch=None, epochs=None) -> (model, TrainResult | None);
-# `pretrained` maps each required model's name to its fitted model (module or baseline object)
+# fit(data, configs, pretrained, validate=None, on_epoch=None, epochs=None, chosen=None)
+#   -> (model, TrainResult | None); `pretrained` maps each required model's name to its fitted
+#   model (module or baseline object); `validate(scorer)` (validation stage only) returns
+#   validation metrics; `chosen` holds what the validation fit chose (TrainResult.chosen)
 Fit = Callable[..., tuple[Any, TrainResult | None]]
 # save(model, path): write the fitted model to `path` (a temporary file persistence renames)
 Save = Callable[[Any, Path], None]
-# load(path, n_users, n_items, configs) -> the fitted model, on the CPU
-Load = Callable[[Path, int, int, Any], Any]
+# load(path, n_users, n_items, configs) -> the fitted model, on the CPU; with `loads_parts`,
+# load(path, n_users, n_items, configs, parts) where `parts` maps each required model's name to
+# its loaded fit (recsys.experiment.Fitted) of the same stage
+Load = Callable[..., Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,11 +70,20 @@ class ModelSpec:
     save: Save
     load: Load
     requires: tuple[str, ...] = ()  # models that must be fitted first (their fits are `pretrained`)
+    # the ModelConfigs attribute holding its config (default: `name`; blends share "blend")
+    config_attr: str | None = None
+    # its saved file holds only what it adds to its required models (a blend's weight): loading
+    # it loads them too
+    loads_parts: bool = False
 
     @property
     def suffix(self) -> str:
         """The file extension of a saved fit."""
         return "pt" if self.torch else "npz"
+
+    @property
+    def config_name(self) -> str:
+        return self.config_attr or self.name
 
 
 # --- the baselines: fitted in closed form, saved as numpy arrays --------------------------------
@@ -90,6 +111,69 @@ def _fit_popularity(data: FitData, configs, pretrained, **_) -> tuple[Popularity
 
 def _fit_als(data: FitData, configs, pretrained, **_) -> tuple[ALS, None]:
     return ALS(configs.als).fit(data.users, data.items, data.n_users, data.n_items), None
+
+
+def _build_ease(n_users: int, n_items: int, configs) -> EASE:
+    return EASE(n_users, n_items, configs.ease)
+
+
+def _fit_ease(data: FitData, configs, pretrained, validate=None, on_epoch=None, chosen=None,
+              **_) -> tuple[EASE, TrainResult]:
+    """The lambda of `chosen`, else the grid's best on validation, else the fallback lambda."""
+    cfg = configs.ease
+    model = _build_ease(data.n_users, data.n_items, configs)
+    g = gram(model.set_interactions(data.users, data.items))
+    result = TrainResult()
+    if chosen or validate is None:
+        lam = float(chosen["lambda"]) if chosen else cfg.fallback_lambda
+        model.use(closed_form(g, lam), lam)
+    else:
+        best = None
+        for step, lam in enumerate(cfg.lambdas, start=1):
+            start = time.perf_counter()
+            if best is not None:  # drop the last lambda's matrix before making the next
+                model.use(*best)
+            model.use(closed_form(g, lam), lam)
+            metrics = validate(model)
+            record = {"epoch": step, "setting": f"lambda {lam:g}", "lambda": float(lam),
+                      "seconds": time.perf_counter() - start, **{f"val_{k}": v for k, v in metrics.items()}}
+            result.history.append(record)
+            if on_epoch is not None:
+                on_epoch(step, record)
+            if record["val_ndcg@10"] > result.best_ndcg:
+                result.best_ndcg, best = record["val_ndcg@10"], (model.B, lam)
+        model.use(*best)
+    result.chosen = {"lambda": float(model.lam)}
+    return model, result
+
+
+def _scorer(model):
+    """A fitted model as a scorer: torch modules through TorchScorer on their own device."""
+    if isinstance(model, torch.nn.Module):
+        return TorchScorer(model, next(model.parameters()).device)
+    return model
+
+
+def _blend_spec(first: str, second: str) -> ModelSpec:
+    name = blend_name(first, second)
+
+    def fit(data: FitData, configs, pretrained, validate=None, on_epoch=None, chosen=None, **_):
+        a, b = _scorer(pretrained[first]), _scorer(pretrained[second])
+        if chosen:
+            return Blend(a, b, chosen["weight"]), TrainResult(chosen=dict(chosen))
+        if validate is None:
+            raise ValueError(f"{name}: the blend weight is chosen on validation; fit the validation stage first")
+        weight, history = choose_weight(a, b, validate, configs.blend, on_epoch)
+        return Blend(a, b, weight), TrainResult(history=history, chosen={"weight": weight})
+
+    def load(path: Path, n_users: int, n_items: int, configs, parts) -> Blend:
+        with np.load(path) as z:
+            return Blend(parts[first].scorer, parts[second].scorer, float(z["weight"]))
+
+    return ModelSpec(name=name, description=f"{first} and {second} scores, z-normalised per user, blended with the "
+                     "weight chosen on validation.", config_cls=BlendConfig, config_attr="blend", torch=False,
+                     build=lambda n_users, n_items, configs: None, fit=fit, save=_save_arrays("weight"), load=load,
+                     requires=(first, second), loads_parts=True)
 
 
 def _build_popularity(n_users: int, n_items: int, configs) -> Popularity:
@@ -134,7 +218,7 @@ def _start_neumf(data: FitData, configs, pretrained) -> NeuMF:
 
 
 def _torch_fit(name: str, start, train) -> Fit:
-    def fit(data: FitData, configs, pretrained, validate=None, on_epoch=None, epochs=None):
+    def fit(data: FitData, configs, pretrained, validate=None, on_epoch=None, epochs=None, chosen=None):
         cfg = getattr(configs, name).train
         torch.manual_seed(cfg.seed)  # before the module draws its initial weights
         module = start(data, configs, pretrained)
@@ -189,6 +273,10 @@ _SPECS = (
               config_cls=ALSConfig, torch=False, build=_build_als, fit=_fit_als,
               save=_save_arrays("user_factors", "item_factors"),
               load=_load_arrays(_build_als, "user_factors", "item_factors")),
+    ModelSpec(name="ease", description="EASE (Steck 2019): closed-form item-item model, L2 chosen on validation.",
+              config_cls=EASEConfig, torch=False, build=_build_ease, fit=_fit_ease,
+              save=_save_arrays("B", "lam", "indptr", "indices"),
+              load=_load_arrays(_build_ease, "B", "lam", "indptr", "indices")),
     _torch_spec("gmf", "Generalized Matrix Factorization (NCF), trained with sampled negatives.", GMFConfig,
                 _build_gmf, start=_start_gmf),
     _torch_spec("mlp", "The NCF MLP tower over user and item embeddings.", MLPConfig, _build_mlp),
@@ -196,12 +284,15 @@ _SPECS = (
                 start=_start_neumf, requires=("gmf", "mlp")),
     _torch_spec("sasrec", "SASRec: self-attention over each user's purchases in time order, predicting the "
                 "next; the latest purchases weigh most.", SASRecConfig, _build_sasrec, train=_sequential),
+    *(_blend_spec(first, second) for first, second in BLENDS),
 )
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 # the PyTorch models: trained by recsys.training, saved as state dicts
 TORCH_MODELS: tuple[str, ...] = tuple(name for name, spec in MODELS.items() if spec.torch)
+# the score blends of two registered models (recsys.blend)
+BLEND_MODELS: tuple[str, ...] = tuple(name for name, spec in MODELS.items() if spec.loads_parts)
 
 
 def _check_order() -> None:
@@ -248,7 +339,7 @@ def _params(self, name: str) -> dict:
     spec = get_model(name)
     if spec.config_cls is None:
         return {}
-    cfg = getattr(self, name)
+    cfg = getattr(self, spec.config_name)
     flat = {k: v for k, v in vars(cfg).items() if k != "train"}
     if spec.torch:
         flat.update({f"train.{k}": v for k, v in vars(cfg.train).items()})
@@ -256,14 +347,16 @@ def _params(self, name: str) -> dict:
 
 
 # One attribute per registered model with a config (configs.gmf is a GMFConfig, configs.als an
-# ALSConfig, ...), each defaulting to its dataclass's defaults: ModelConfigs(gmf=GMFConfig(factors=32)).
+# ALSConfig, ..., configs.blend the BlendConfig every blend shares), each defaulting to its
+# dataclass's defaults: ModelConfigs(gmf=GMFConfig(factors=32)).
+_CONFIG_FIELDS = {spec.config_name: spec.config_cls for spec in _SPECS if spec.config_cls}
 ModelConfigs = make_dataclass(
     "ModelConfigs",
-    [(spec.name, spec.config_cls, field(default_factory=spec.config_cls)) for spec in _SPECS if spec.config_cls],
+    [(attr, cls, field(default_factory=cls)) for attr, cls in _CONFIG_FIELDS.items()],
     namespace={"train_config": _train_config, "params": _params,
                "__doc__": "Every registered model's config, as an attribute named after the model."},
 )
 ModelConfigs.__module__ = __name__
 
-__all__ = ["MODELS", "MODEL_NAMES", "TORCH_MODELS", "FitData", "ModelConfigs", "ModelSpec", "get_model",
+__all__ = ["BLEND_MODELS", "MODELS", "MODEL_NAMES", "TORCH_MODELS", "FitData", "ModelConfigs", "ModelSpec", "get_model",
            "with_requirements"]

@@ -99,6 +99,9 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)  # per epoch: loss, seconds, validation metrics
     best_epoch: int = 0
     best_ndcg: float = float("-inf")
+    # settings other than the epoch count chosen on validation (EASE's lambda, a blend's
+    # weight); the test and serving refits get them back as `chosen`
+    chosen: dict = field(default_factory=dict)
 
 
 def _prepare(model: nn.Module, cfg: TrainConfig) -> tuple[torch.device, np.random.Generator]:

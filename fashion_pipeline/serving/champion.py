@@ -1,4 +1,5 @@
-"""Loading what serves recommendations: the champion's serving fit, the split, the id maps."""
+"""The champion: the rule that picks it (shared by the champion asset and `evaluate`), and
+loading what serves recommendations: the champion's serving fit, the split, the id maps."""
 
 from __future__ import annotations
 
@@ -13,6 +14,29 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.layout import ArtifactLayout
 from fashion_pipeline.recsys.data import Split
 from fashion_pipeline.recsys.persistence import load_fitted, load_split
+
+
+# The floor every candidate must beat; never a candidate itself.
+FLOOR = "popularity"
+TEST_KEYS = ("hr@10", "ndcg@10", "recall@20", "ndcg@20")
+
+
+def choose_champion(metrics: dict[str, dict]) -> dict | None:
+    """The rule: among the evaluated models but popularity (each with the protocol's metrics:
+    "validation" and the test keys), the best validation NDCG@10 (the first on ties), compared
+    with popularity's validation NDCG@10 (beats_popularity is None when popularity was not
+    evaluated; None when popularity is all there is). Test metrics are reported, never used to
+    choose."""
+    candidates = [n for n in metrics if n != FLOOR]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda n: metrics[n]["validation"]["ndcg@10"])
+    best_val = metrics[best]["validation"]["ndcg@10"]
+    floor = metrics[FLOOR]["validation"]["ndcg@10"] if FLOOR in metrics else None
+    return {"name": best, "validation_ndcg@10": best_val, "popularity_validation_ndcg@10": floor,
+            "beats_popularity": None if floor is None else best_val > floor,
+            "mlflow_run_id": metrics[best].get("mlflow_run_id"),
+            "test": {k: metrics[best][k] for k in TEST_KEYS if k in metrics[best]}}
 
 
 @dataclass

@@ -61,6 +61,35 @@ def write_user_report_files(layout: ArtifactLayout, dvbpr_path: str | Path, user
     return png, page
 
 
+def write_items_report_files(layout: ArtifactLayout, dvbpr_path: str | Path, asins: list[str],
+                             out_dir: str | Path | None = None, k: int = 10) -> tuple[Path, Path]:
+    """PNG + HTML of a new user's items (asins, oldest first) and what serving.unseen recommends."""
+    import hashlib
+
+    from fashion_pipeline.serving.unseen import recommend_for_items
+    from fashion_pipeline.vision.report import Card, write_user_report
+
+    found = recommend_for_items(layout, asins, k)
+    titles = dict(_item_titles(layout, asins))
+    photos = item_photos(layout, dvbpr_path, [r[1] for r in found.rows] + list(asins))
+    history = [Card(photos.get(a), titles.get(a) or a, [a]) for a in reversed(asins)]  # latest first
+    cards = [Card(photos.get(asin), f"{rank}. {title or asin}", [f"{asin}  score {score:.3f}", found.why])
+             for rank, asin, score, title in found.rows]
+    name = "items_" + hashlib.sha1(",".join(asins).encode()).hexdigest()[:10]
+    png, page = layout.user_report(name, out_dir)
+    write_user_report("a new user", history, cards, png, page, subtitle=found.model)
+    return png, page
+
+
+def _item_titles(layout: ArtifactLayout, asins: list[str]) -> list[tuple[str, str | None]]:
+    """(asin, title) of `asins` from the parsed products (no title where absent)."""
+    path = layout.parsed("products")
+    if not path.exists():
+        return [(a, None) for a in asins]
+    table = pl.read_parquet(path, columns=[C.ITEM_ID, C.TITLE]).filter(pl.col(C.ITEM_ID).is_in(asins))
+    return list(table.iter_rows())
+
+
 def write_similar_report_file(layout: ArtifactLayout, dvbpr_path: str | Path, found: dict,
                               image: Path | None) -> Path:
     """PNG of the query (photo with its box, or the query item's own photo) and its matches;

@@ -90,3 +90,36 @@ def test_evaluate_reports_beyond_accuracy_and_reranked_models(small_sample, tmp_
     assert reranked["intra_list_diversity"] > plain["intra_list_diversity"]  # MMR spreads the list
     assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "gmf+rerank"]) == 2
     assert "--metadata" in capsys.readouterr().err
+
+
+def test_evaluate_all_with_a_config_file_names_the_champion(small_sample, tmp_path, capsys):
+    from fashion_pipeline.recsys.registry import MODEL_NAMES
+    from fashion_pipeline.serving.champion import choose_champion
+
+    config = tmp_path / "models.toml"
+    config.write_text("[ease]\nlambdas = [20.0, 200.0]\n[blend]\nweights = [0.0, 0.5, 1.0]\n"
+                      + "".join(f"[{m}.train]\nepochs = 1\ndevice = 'cpu'\n" for m in ("gmf", "mlp", "neumf", "sasrec")))
+    out = tmp_path / "metrics.json"
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "all", "--config", str(config),
+                 "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    models = report["models"]
+    assert tuple(models) == MODEL_NAMES  # every registry model, the blends included
+    assert models["ease"]["chosen"]["lambda"] in (20.0, 200.0) and models["ease"]["params"]["lambdas"] == [20.0, 200.0]
+    assert models["sasrec+ease"]["chosen"]["weight"] in (0.0, 0.5, 1.0)
+    assert models["sasrec"]["params"]["train.epochs"] == 1
+    champion = report["champion"]
+    assert champion["name"] == choose_champion(models)["name"] != "popularity"
+    assert champion["validation_ndcg@10"] == max(m["validation"]["ndcg@10"] for n, m in models.items()
+                                                 if n != "popularity")
+    err = capsys.readouterr().err
+    assert "sasrec [validation] epoch 1: loss" in err and "s), val ndcg@10" in err  # per epoch, with seconds
+    assert "ease [validation] lambda 20:" in err and "sasrec+ease [validation] weight 0.5:" in err
+
+
+def test_evaluate_refuses_unknown_config_keys(small_sample, tmp_path, capsys):
+    config = tmp_path / "models.yaml"
+    config.write_text("sasrec:\n  dropuot: 0.1\n")
+    assert main(["evaluate", "--reviews", str(small_sample / REVIEWS_FILE), "--models", "ease",
+                 "--config", str(config)]) == 2
+    assert "unknown setting(s) sasrec.dropuot" in capsys.readouterr().err

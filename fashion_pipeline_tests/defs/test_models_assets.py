@@ -73,8 +73,8 @@ def _fake_metrics(data, validation):
 
 def test_promotion_check_blocks_a_champion_worse_than_popularity(tmp_path):
     data = FashionData.for_folders(tmp_path / "raw", tmp_path / "data")
-    _fake_metrics(data, {"popularity": 0.10, "als": 0.05, "gmf": 0.08, "mlp": 0.02, "neumf": 0.09,
-                        "sasrec": 0.07})
+    _fake_metrics(data, {"popularity": 0.10, "als": 0.05, "ease": 0.06, "gmf": 0.08, "mlp": 0.02, "neumf": 0.09,
+                        "sasrec": 0.07, "sasrec+ease": 0.07, "sasrec+als": 0.07})
     tracking = MLflowTracking(mlruns_dir=str(tmp_path / "mlruns"))
     result = dg.materialize([champion_model, champion_beats_popularity],
                             resources={"fashion_data": data, "mlflow_tracking": tracking},
@@ -86,3 +86,6 @@ def test_promotion_check_blocks_a_champion_worse_than_popularity(tmp_path):
                                                       "hr@10": 0, "ndcg@10": 0, "recall@20": 0, "ndcg@20": 0}
                                                   for n, v in {"popularity": 0.1, "als": 0.2, "gmf": 0.3,
                                                                "mlp": 0.1, "neumf": 0.25, "sasrec": 0.05}.items()})))["name"] == "gmf"
+    # blends are candidates like any model
+    assert choose_champion({n: {"validation": {"ndcg@10": v}} for n, v in
+                            {"popularity": 0.1, "sasrec": 0.2, "sasrec+ease": 0.3}.items()})["name"] == "sasrec+ease"

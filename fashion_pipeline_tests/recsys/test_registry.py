@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 import fashion_pipeline.recsys.models as models_pkg
-from fashion_pipeline.recsys.registry import (MODEL_NAMES, MODELS, TORCH_MODELS, ModelConfigs, ModelSpec, get_model,
+from fashion_pipeline.recsys.registry import (BLEND_MODELS, MODEL_NAMES, MODELS, TORCH_MODELS, ModelConfigs, ModelSpec, get_model,
                                               with_requirements)
 
 
 def test_every_model_name_has_a_spec_in_registry_order():
-    assert MODEL_NAMES == ("popularity", "als", "gmf", "mlp", "neumf", "sasrec")
+    assert MODEL_NAMES == ("popularity", "als", "ease", "gmf", "mlp", "neumf", "sasrec", "sasrec+ease", "sasrec+als")
     assert tuple(MODELS) == MODEL_NAMES
     for name in MODEL_NAMES:
         spec = get_model(name)
@@ -32,9 +32,12 @@ def test_unknown_model_is_refused_naming_the_choices():
 
 def test_torch_models_and_requirements():
     assert TORCH_MODELS == ("gmf", "mlp", "neumf", "sasrec")
-    assert not get_model("popularity").torch and not get_model("als").torch
+    assert not get_model("popularity").torch and not get_model("als").torch and not get_model("ease").torch
     assert get_model("neumf").requires == ("gmf", "mlp")
-    assert all(get_model(n).requires == () for n in MODEL_NAMES if n != "neumf")
+    assert get_model("sasrec+ease").requires == ("sasrec", "ease") and get_model("sasrec+als").requires == ("sasrec", "als")
+    assert BLEND_MODELS == ("sasrec+ease", "sasrec+als")
+    assert all(get_model(n).requires == () for n in MODEL_NAMES if n != "neumf" and n not in BLEND_MODELS)
+    assert with_requirements(["sasrec+ease"]) == ["ease", "sasrec", "sasrec+ease"]
     assert with_requirements(["sasrec", "neumf"]) == ["gmf", "mlp", "neumf", "sasrec"]
     assert {get_model(n).suffix for n in TORCH_MODELS} == {"pt"}
     assert get_model("als").suffix == "npz"
@@ -45,7 +48,7 @@ def test_model_configs_hold_each_registered_config():
     for name in MODEL_NAMES:
         spec = get_model(name)
         if spec.config_cls is not None:
-            assert isinstance(getattr(configs, name), spec.config_cls)
+            assert isinstance(getattr(configs, spec.config_name), spec.config_cls)
         assert (configs.train_config(name) is not None) == spec.torch
     assert configs.params("popularity") == {}
     assert configs.params("als")["factors"] == configs.als.factors

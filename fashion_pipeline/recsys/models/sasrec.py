@@ -76,10 +76,18 @@ class SASRec(nn.Module):
         return hidden @ self.item.weight[1:].T
 
     def user_states(self, users: torch.Tensor) -> torch.Tensor:
-        tokens = self.histories[users]
+        return self.sequence_states(self.histories[users])
+
+    def sequence_states(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, L) left-padded tokens, latest last -> (B, factors) state after the latest."""
+        tokens = tokens[:, -self.max_len:]
         # trim columns that are padding for the whole batch: most users have short histories
         width = int((tokens > 0).sum(1).max().clamp(min=1))
         return self.encode(tokens[:, -width:])[:, -1]
+
+    def score_sequences(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, n_items) logits of the next item after histories the model may never have seen."""
+        return self.item_logits(self.sequence_states(tokens))
 
     def score_users(self, users: torch.Tensor) -> torch.Tensor:
         """(len(users), n_items) logits of the item that follows each user's history."""
