@@ -69,7 +69,7 @@ def configs_for(seed: int, max_epochs: int, patience: int, negatives: int | None
 
 
 def run_dataset(dataset: str, keys: list[str] | None, n_seasons: int, min_users: int, models: list[str],
-                seeds: list[int], args) -> tuple[list[dict], dict]:
+                seeds: list[int], args, done=None) -> tuple[list[dict], dict]:
     """Rows (dataset, season, variant, seed, metrics) and the raw seasonal-eval reports."""
     say = (lambda m: print(f"  [{dataset}] {m}", file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,6 +117,8 @@ def run_dataset(dataset: str, keys: list[str] | None, n_seasons: int, min_users:
                         rows.append({"dataset": dataset, "season": key, "variant": name, "seed": seed,
                                      "users": s["users"], **s[variant],
                                      "weights": json.dumps(s["weights"]) if variant == "aware" else ""})
+                if done is not None:  # after every run: a long benchmark shows what it has so far
+                    done(rows, reports)
     return rows, reports
 
 
@@ -153,13 +155,16 @@ def main() -> None:
     rows, reports = [], {}
     for dataset in args.datasets.split(","):
         keys = explicit[dataset].split("+") if dataset in explicit else None
-        r, rep = run_dataset(dataset, keys, args.seasons, min_users[dataset], models, seeds, args)
+
+        def done(r, rep, dataset=dataset):
+            print_table(pl.DataFrame(rows + r), args, seeds)
+            if args.out:
+                args.out.write_text(json.dumps({"rows": rows + r, "reports": {**reports, dataset: rep}},
+                                               indent=1, default=float))
+
+        r, rep = run_dataset(dataset, keys, args.seasons, min_users[dataset], models, seeds, args, done)
         rows += r
         reports[dataset] = rep
-        df = pl.DataFrame(rows)
-        print_table(df, args, seeds)
-        if args.out:
-            args.out.write_text(json.dumps({"rows": rows, "reports": reports}, indent=1, default=float))
 
 
 def print_table(df: pl.DataFrame, args, seeds) -> None:
