@@ -81,6 +81,10 @@ class SeasonAwareConfig:
     # At most this many validation-season users score the grid and early-stop the base model (a
     # fixed random subset): bounds memory (users x items scores) on big catalogues.
     max_validation_users: int = 5000
+    # Fewer validation-season users than this keep every weight at 0 (season-blind): with one
+    # or two users (the Amazon Fashion 2018 5-core's seasons) any weight can win by chance and
+    # the standard error of a difference is not even defined.
+    min_validation_users: int = 30
     seed: int = 0  # the validation-user subset
 
 
@@ -284,9 +288,10 @@ def choose_weights(base, prior: dict[str, np.ndarray], period: Period,
     n_users, n_items = period.seen.shape
     zero = {p: 0.0 for p in PRIOR_PARTS}
     pop = metrics_of(evaluate_period(popularity_before(period, n_items), period.seen, period.future))
-    if len(users) == 0:
-        empty = {m: 0.0 for m in METRICS}
-        return zero, {"blind": empty, "aware": empty, "popularity": pop}
+    if len(users) < cfg.min_validation_users:
+        blind = metrics_of(evaluate_period(base, period.seen, period.future)) if len(users) else \
+            {m: 0.0 for m in METRICS}
+        return zero, {"blind": blind, "aware": blind, "popularity": pop}
     raw = np.asarray(base.score(users), dtype=np.float32)
     z = standardize_rows(raw).astype(np.float32)
     grid, per_user = weight_grid(cfg), []

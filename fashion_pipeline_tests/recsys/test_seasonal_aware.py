@@ -89,6 +89,14 @@ def test_prior_and_weights_use_nothing_at_or_after_the_season_start():
     np.testing.assert_array_equal(a.base.scorer.score(np.arange(3)), b.base.scorer.score(np.arange(3)))
 
 
+def test_too_few_validation_users_keep_the_weights_at_zero():
+    df = purchases(seasonal=True)
+    few = fit_season_aware(df, KEY, N_USERS, N_ITEMS, None, SeasonAwareConfig(model="popularity", min_validation_users=10**6))
+    assert few.weights == {"lift": 0.0, "popularity": 0.0} and few.validation["aware"] == few.validation["blind"]
+    many = fit_season_aware(df, KEY, N_USERS, N_ITEMS, None, FAST)
+    assert many.weights["lift"] > 0  # the same data with enough users does choose a weight
+
+
 def test_weight_zero_is_season_blind_exactly():
     df = purchases(seasonal=True)
     configs = ModelConfigs()
