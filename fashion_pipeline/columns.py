@@ -41,6 +41,7 @@ CATEGORY = "category"  # tops, bottoms, dresses, outerwear, shoes, accessories
 COLOUR = "colour"
 PATTERN = "pattern"
 OCCASION = "occasion"  # casual, formal, sport, party
+GARMENT = "garment"  # the title's last word (coat, boots, sandals): a garment-type proxy for seasonal priors
 
 # --- interactions (data/parsed/interactions.parquet) ---
 USER_IDX = "user_idx"

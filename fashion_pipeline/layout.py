@@ -123,6 +123,10 @@ class ArtifactLayout:
     def season_model_info(self, key: str) -> Path:
         return self.season_dir(key) / "model.json"
 
+    def season_prior(self, key: str) -> Path:
+        """The season's seasonal prior (per-item arrays) and the weights chosen for it."""
+        return self.season_dir(key) / "prior.npz"
+
     def season_recommendations(self, key: str) -> Path:
         return self.season_dir(key) / "recommendations.parquet"
 

@@ -2,7 +2,7 @@
 
 One module per command group; each parses its arguments and calls the library (no SQL here,
 no command calling another): data (sample, query), recommend (recommend, report), evaluate,
-vision (similar, image-eval), demo.
+vision (similar, image-eval), seasonal (seasonal-eval), demo.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fashion_pipeline.cli import data, demo, evaluate, recommend, vision
+from fashion_pipeline.cli import data, demo, evaluate, recommend, seasonal, vision
 from fashion_pipeline.serving.readonly import WarehouseBusyError
 
-COMMAND_GROUPS = (data, recommend, evaluate, vision, demo)
+COMMAND_GROUPS = (data, recommend, evaluate, seasonal, vision, demo)
 # Failures a user can fix or wait out: one line on stderr and exit code 2. ValueError covers
 # refused queries and files (UnsafeQueryError, UnsafeFileError), malformed or inconsistent
 # inputs (MalformedFileError, InconsistentDataError) and bad option values.

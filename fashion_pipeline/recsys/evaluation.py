@@ -89,6 +89,23 @@ def evaluate(model: Scorer, split: Split, stage: str, users: np.ndarray | None =
     return metrics
 
 
+def period_metrics_per_user(model: Scorer, seen: sp.csr_matrix, future: sp.csr_matrix, k: int = 10,
+                            batch_size: int = 1024) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(users, {hr@K, recall@K, ndcg@K: one value per user}) for evaluate_period's protocol:
+    per-user values let a caller judge a difference against its standard error."""
+    from fashion_pipeline.recsys.recommend import top_k
+
+    future = future.tocsr()
+    users = np.flatnonzero(np.diff(future.indptr) > 0)
+    if len(users) == 0:
+        return users, {f"hr@{k}": np.zeros(0), f"recall@{k}": np.zeros(0), f"ndcg@{k}": np.zeros(0)}
+    items, _ = top_k(model, users, seen, k=k, batch_size=batch_size)
+    hits = np.asarray(future[np.repeat(users, items.shape[1]), items.ravel()]).reshape(items.shape) > 0
+    n_future = np.diff(future.indptr)[users]
+    return users, {f"hr@{k}": hits.any(axis=1).astype(np.float64), f"recall@{k}": hits.sum(axis=1) / n_future,
+                   f"ndcg@{k}": ndcg(hits, n_future)}
+
+
 def evaluate_period(model: Scorer, seen: sp.csr_matrix, future: sp.csr_matrix, k: int = 10,
                     batch_size: int = 1024) -> dict[str, float]:
     """How well top-K from `model` predicts what each user bought in a later period.
@@ -97,21 +114,10 @@ def evaluate_period(model: Scorer, seen: sp.csr_matrix, future: sp.csr_matrix, k
     in the period, already-seen items removed. Users without future purchases are skipped.
     HR@K: share of users with a hit; Recall@K: hits / purchases; NDCG@K with binary gains.
     """
-    from fashion_pipeline.recsys.recommend import top_k
-
-    future = future.tocsr()
-    users = np.flatnonzero(np.diff(future.indptr) > 0)
+    users, per_user = period_metrics_per_user(model, seen, future, k, batch_size)
     if len(users) == 0:
         return {f"hr@{k}": 0.0, f"recall@{k}": 0.0, f"ndcg@{k}": 0.0, "users": 0}
-    items, _ = top_k(model, users, seen, k=k, batch_size=batch_size)
-    hits = np.asarray(future[np.repeat(users, items.shape[1]), items.ravel()]).reshape(items.shape) > 0
-    n_future = np.diff(future.indptr)[users]
-    return {
-        f"hr@{k}": float(hits.any(axis=1).mean()),
-        f"recall@{k}": float((hits.sum(axis=1) / n_future).mean()),
-        f"ndcg@{k}": float(ndcg(hits, n_future).mean()),
-        "users": int(len(users)),
-    }
+    return {**{name: float(values.mean()) for name, values in per_user.items()}, "users": int(len(users))}
 
 
 # --- beyond accuracy: what the lists look like, not only whether they hit -----------------------

@@ -35,6 +35,21 @@ def next_season(label: str) -> str:
     return f"{int(year) + (name == 'winter')}-{following}"
 
 
+def previous_season(label: str) -> str:
+    """The season before `label`: "2014-spring" -> "2013-winter" -> "2013-autumn"."""
+    year, name = label.split("-")
+    before = {"winter": "autumn", "spring": "winter", "summer": "spring", "autumn": "summer"}[name]
+    return f"{int(year) - (name == 'spring')}-{before}"
+
+
+def check_season_key(label: str) -> str:
+    """`label` if it is a season key ("2013-winter"), else ValueError."""
+    parts = label.split("-")
+    if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in SEASONS:
+        raise ValueError(f"not a season key: {label!r} (expected e.g. 2013-winter, 2014-spring)")
+    return label
+
+
 def season_start(label: str) -> date:
     """First day of a season label: "2013-winter" -> 2013-12-01."""
     year, name = label.split("-")

@@ -1,5 +1,6 @@
 """Seasonal partitions, the season schedule, the raw-reviews sensor."""
 
+import json
 import shutil
 from datetime import datetime, timezone
 
@@ -36,24 +37,31 @@ def winter_2013(small_sample, tmp_path_factory):
     return data, result
 
 
-def test_winter_model_learns_only_from_earlier_winters_and_the_recent_window(winter_2013):
+def test_winter_model_learns_from_all_history_before_the_season_and_nothing_after(winter_2013):
     data, result = winter_2013
     assert result.success
     loaded = pl.read_parquet(data.layout.season_training_set("2013-winter"))
     start = day_start_seconds(season_start("2013-winter"))
     assert start == int(datetime(2013, 12, 1, tzinfo=timezone.utc).timestamp())
     assert len(loaded) > 0 and (loaded[C.TIMESTAMP] < start).all()
-    window_start = start - 180 * 86_400
-    outside_window = loaded.filter(pl.col(C.TIMESTAMP) < window_start)
-    assert len(outside_window) > 0 and outside_window[C.SEASON].str.ends_with("-winter").all()
-    assert set(outside_window[C.SEASON]) >= {"2011-winter", "2012-winter"}
-    # and it is everything that qualifies: every earlier winter and every recent interaction
+    # everything before the start: earlier winters and every other season, the user's whole taste
     everything = pl.read_parquet(data.layout.parsed("interactions"))
-    expected = everything.filter((pl.col(C.TIMESTAMP) < start) & (
-        pl.col(C.SEASON).str.ends_with("-winter") | (pl.col(C.TIMESTAMP) >= window_start)))
-    assert len(loaded) == len(expected)
+    assert len(loaded) == everything.filter(pl.col(C.TIMESTAMP) < start).height
+    assert {"2011-winter", "2012-winter", "2012-summer", "2013-autumn"} <= set(loaded[C.SEASON])
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {"no_training_row_at_or_after_season_start": True, "seasonal_model_beats_popularity": True}
+    assert checks == {"no_training_row_at_or_after_season_start": True, "seasonal_model_beats_blind_and_popularity": True}
+
+
+def test_seasonal_model_reports_weights_chosen_on_the_season_before(winter_2013):
+    data, result = winter_2013
+    info = json.loads(data.layout.season_model_info("2013-winter").read_text())
+    assert info["validation_season"] == "2013-autumn" and info["validation_users"] > 0
+    assert set(info["weights"]) == {"lift", "popularity"} and all(w >= 0 for w in info["weights"].values())
+    assert set(info["validation"]) == {"blind", "aware", "popularity"}
+    assert info["validation"]["aware"]["ndcg@10"] >= info["validation"]["blind"]["ndcg@10"]
+    [mat] = [m for m in result.get_asset_materialization_events() if m.asset_key == dg.AssetKey("seasonal_model")]
+    meta = mat.materialization.metadata
+    assert {"weights", "validation ndcg@10 aware", "validation ndcg@10 blind", "validation ndcg@10 popularity"} <= set(meta)
 
 
 def test_seasonal_recommendations_carry_the_season(winter_2013):
