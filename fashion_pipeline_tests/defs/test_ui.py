@@ -83,7 +83,7 @@ def test_asset_graph_shows_the_assets_and_a_materialization(webserver, tmp_path)
         page.screenshot(path=str(tmp_path / "lineage.png"))
         # the catalogue: every asset, and the materialization the command-line run made; tall
         # enough that the list (virtualized: rows out of view are not rendered) shows them all
-        page.set_viewport_size({"width": 1500, "height": 1600})
+        page.set_viewport_size({"width": 1500, "height": 2600})
         page.goto(webserver + "/assets", wait_until="networkidle")
         dismiss_dialogs(page)
         for asset in ("interactions", "gmf_model", "user_recommendations", "seasonal_model", "similarity_index"):
