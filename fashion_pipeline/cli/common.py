@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 from fashion_pipeline import layout as project
@@ -35,3 +37,19 @@ def require_positive_k(k: int) -> int:
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     return k
+
+
+def progress(message: str) -> None:
+    """Progress of long work on stderr, so stdout stays the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def print_report(report: dict, out: Path | None) -> None:
+    """The JSON report on stdout, and written atomically to `out` when given."""
+    text = json.dumps(report, indent=2, default=float)
+    if out:
+        from fashion_pipeline.sources.atomic import write_bytes
+
+        write_bytes(text.encode(), out)
+        progress(f"wrote {out}")
+    print(text)

@@ -4,9 +4,9 @@ hyperparameters from a TOML or YAML file; the JSON names the champion the champi
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
+
+from fashion_pipeline.cli.common import print_report, progress
 
 DEFAULT_MODELS = "popularity,als,gmf,mlp,neumf,sasrec"
 ALL = "all"  # --models all: every model of the registry, the blends included
@@ -26,10 +26,6 @@ def add_commands(sub) -> None:
                    "colours measured on them fill in where titles name none")
     p.add_argument("--out", type=Path, help="also write the JSON here")
     p.set_defaults(func=evaluate)
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -52,10 +48,10 @@ def evaluate(args: argparse.Namespace) -> int:
         raise ValueError(f"re-ranking (<model>{RERANK_SUFFIX}) and --images need the product metadata: pass --metadata PATH")
     configs = read_model_configs(args.config) if args.config is not None else ModelConfigs()
     reviews = read_reviews(args.reviews)
-    _progress(f"{args.reviews}: {reviews.stats}")
+    progress(f"{args.reviews}: {reviews.stats}")
     interactions = build_interactions(reviews.rows)
     split = leave_last_out(interactions)
-    results, fits = run_protocol(split, base, configs=configs, progress=_progress)
+    results, fits = run_protocol(split, base, configs=configs, progress=progress)
     # the champion rule on validation, among the models asked for (popularity the floor)
     champion = choose_champion({name: results[name] for name in base})
     if args.metadata is not None:
@@ -64,8 +60,8 @@ def evaluate(args: argparse.Namespace) -> int:
         from fashion_pipeline.recsys.rerank_evaluation import add_sense_metrics, item_ids_of
 
         ids = item_ids_of(interactions)
-        sense = item_sense(attributes_from_files(args.metadata, ids, args.images, _progress), ids)
-        results = add_sense_metrics(results, fits, names, split, sense, progress=_progress)
+        sense = item_sense(attributes_from_files(args.metadata, ids, args.images, progress), ids)
+        results = add_sense_metrics(results, fits, names, split, sense, progress=progress)
     report = {
         "dataset": {"users": split.n_users, "items": split.n_items, "interactions": len(interactions)},
         "protocol": "leave-last-out by time; full ranking unless the key says sampled (99 fixed negatives); "
@@ -73,11 +69,5 @@ def evaluate(args: argparse.Namespace) -> int:
         "models": {name: results[name] for name in names if name in results},
         "champion": champion and {k: v for k, v in champion.items() if k != "mlflow_run_id"},
     }
-    text = json.dumps(report, indent=2, default=float)
-    if args.out:
-        from fashion_pipeline.sources.atomic import write_bytes
-
-        write_bytes(text.encode(), args.out)
-        _progress(f"wrote {args.out}")
-    print(text)
+    print_report(report, args.out)
     return 0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
+
+from fashion_pipeline.cli.common import print_report, progress
 
 
 def add_commands(sub) -> None:
@@ -20,21 +20,11 @@ def add_commands(sub) -> None:
     p.set_defaults(func=seasonal_eval)
 
 
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def seasonal_eval(args: argparse.Namespace) -> int:
     from fashion_pipeline.recsys.season_aware import SeasonAwareConfig, evaluate_season_file
 
     keys = [k.strip() for k in args.seasons.split(",") if k.strip()]
     report = evaluate_season_file(args.reviews, keys, args.metadata, SeasonAwareConfig(model=args.model),
-                                  progress=_progress)
-    text = json.dumps(report, indent=2, default=float)
-    if args.out:
-        from fashion_pipeline.sources.atomic import write_bytes
-
-        write_bytes(text.encode(), args.out)
-        _progress(f"wrote {args.out}")
-    print(text)
+                                  progress=progress)
+    print_report(report, args.out)
     return 0
