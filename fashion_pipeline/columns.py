@@ -6,7 +6,8 @@ one-line change and a typo is an ImportError instead of a silent null column.
 
 # --- reviews (data/parsed/reviews.parquet) ---
 USER_ID = "reviewer_id"
-ITEM_ID = "asin"
+ITEM_ID = "asin"  # the product (2023: parent_asin)
+VARIANT_ASIN = "variant_asin"  # 2023 format only: the variant reviewed (its asin field)
 REVIEWER_NAME = "reviewer_name"
 RATING = "rating"
 HELPFUL_VOTES = "helpful_votes"
@@ -17,7 +18,7 @@ TIMESTAMP = "unix_review_time"  # seconds since epoch, day resolution in the Ama
 REVIEW_DATE = "review_date"
 VERIFIED = "verified"  # 2018 format only
 STYLE = "style"  # 2018 format only: the variant dict as a JSON string
-SOURCE_FORMAT = "source_format"  # "2014" or "2018"
+SOURCE_FORMAT = "source_format"  # "2014", "2018", "2023" or "2023-csv" (a published benchmark split)
 LINE_NUMBER = "line_number"  # 1-based line in the raw file: the stable tie-break for equal times
 
 # --- rejects (data/parsed/rejects/*.parquet) ---

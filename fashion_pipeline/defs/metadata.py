@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from fashion_pipeline.sources.rejects import ReadResult
+from fashion_pipeline.sources import table_stats
 
 
 def table_preview(df: pl.DataFrame, rows: int = 5) -> dg.MetadataValue:
@@ -17,14 +17,14 @@ def table_preview(df: pl.DataFrame, rows: int = 5) -> dg.MetadataValue:
     return dg.MetadataValue.md(header + body)
 
 
-def read_result_metadata(result: ReadResult, path: Path, rejects_path: Path) -> dict:
-    """What a reader kept and refused, for the UI."""
+def ingested_metadata(stats: dict[str, int], path: Path, rejects_path: Path) -> dict:
+    """What an ingestion step kept and refused, for the UI, counted on the written files."""
     return {
-        "dagster/row_count": len(result.rows),
+        "dagster/row_count": stats["rows"],
         "path": dg.MetadataValue.path(str(path)),
-        "rejected": len(result.rejects),
-        "rejected_by_reason": dg.MetadataValue.json(result.reject_counts()),
+        "rejected": stats["rejected"],
+        "rejected_by_reason": dg.MetadataValue.json(table_stats.reject_counts(rejects_path)),
         "rejects_path": dg.MetadataValue.path(str(rejects_path)),
-        "stats": dg.MetadataValue.json(result.stats),
-        "preview": table_preview(result.rows),
+        "stats": dg.MetadataValue.json(stats),
+        "preview": table_preview(table_stats.head(path)),
     }

@@ -117,3 +117,37 @@ def write_bytes(data: bytes, target: str | os.PathLike) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     return Path(target)
+
+
+class ParquetChunks:
+    """Appends DataFrames with one schema to an open Parquet file, one row group or more each."""
+
+    def __init__(self, path: Path, schema: dict[str, pl.DataType], compression: str = "zstd"):
+        import pyarrow.parquet as pq
+
+        self.schema = schema
+        self.rows = 0
+        self._arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+        self._writer = pq.ParquetWriter(path, self._arrow_schema, compression=compression)
+
+    def write(self, df: pl.DataFrame) -> None:
+        if df.is_empty():
+            return
+        self._writer.write_table(df.select(list(self.schema)).cast(self.schema).to_arrow().cast(self._arrow_schema))
+        self.rows += df.height
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+@contextlib.contextmanager
+def parquet_chunks(target: str | os.PathLike, schema: dict[str, pl.DataType],
+                   compression: str = "zstd") -> Iterator[ParquetChunks]:
+    """Write a Parquet file chunk by chunk in bounded memory; it replaces `target` only when the
+    block ends without an error (an empty file with the schema when nothing was written)."""
+    with atomic_path(target) as tmp:
+        writer = ParquetChunks(tmp, schema, compression)
+        try:
+            yield writer
+        finally:
+            writer.close()

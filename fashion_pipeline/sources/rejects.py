@@ -53,12 +53,17 @@ def make_rejects(path: Path, line_numbers, reasons, raw_lines) -> pl.DataFrame:
 
 
 def fail_if_mostly_bad(path: Path, total: int, rejects: pl.DataFrame) -> None:
+    check_reject_share(path, total, len(rejects), rejects.head(3).select(C.LINE_NUMBER, C.REASON).rows())
+
+
+def check_reject_share(path: Path, total: int, rejected: int, first: list[tuple[int, str]]) -> None:
+    """MalformedFileError when the file is empty or mostly rejected; `first` are (line, reason)
+    of the first rejects, for the message. Decided on counts over the whole file."""
     if total == 0:
         raise MalformedFileError(f"{path}: the file has no lines")
-    if len(rejects) / total > MAX_REJECT_SHARE:
-        first = rejects.head(3).select(C.LINE_NUMBER, C.REASON).rows()
-        examples = "; ".join(f"line {n}: {r}" for n, r in first)
+    if rejected / total > MAX_REJECT_SHARE:
+        examples = "; ".join(f"line {n}: {r}" for n, r in first[:3])
         raise MalformedFileError(
-            f"{path}: {len(rejects)} of {total} lines rejected (more than "
+            f"{path}: {rejected} of {total} lines rejected (more than "
             f"{MAX_REJECT_SHARE:.0%}); is this the right file and format? First: {examples}"
         )

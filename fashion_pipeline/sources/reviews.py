@@ -1,139 +1,127 @@
-"""Amazon review files, 2014 and 2018 formats, gzipped or plain, into one typed table.
+"""Amazon review files (2014, 2018, 2023 JSON lines and the 2023 benchmark CSVs) into one
+reviews table, streamed in chunks so memory does not grow with the file.
 
-2014 (e.g. reviews_Clothing_Shoes_and_Jewelry_5.json.gz): reviewerID, asin, reviewerName?,
-helpful [votes, total], reviewText, overall, summary, unixReviewTime, reviewTime "MM D, YYYY".
-2018 (e.g. Clothing_Shoes_and_Jewelry_5.json.gz): adds verified, vote ("1,234"), style {...},
-image [...]; one review is often copied across the variant asins of a product, and those copies
-are collapsed here so a review cannot leak into both train and test.
+Each chunk is validated on its own (a line's reason and number do not depend on where a chunk
+starts) and appended to a staging Parquet file with two keys per row. Repeats across the whole
+file are then found out of core by DuckDB on those narrow keys: the same line twice (a file
+concatenated with itself) keeps its first copy, and a 2018 or 2023 review copied onto each
+variant of a product keeps its first line, so a review cannot leak into both train and test.
+The staging file is finally copied, minus those lines, into the target; the target and the
+rejects are replaced only when everything succeeded.
 """
 
 from __future__ import annotations
 
+import tempfile
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.sources.jsonlines import RAW, decode_json_lines
-from fashion_pipeline.sources.rawfiles import read_lines
-from fashion_pipeline.sources.rejects import ReadResult, fail_if_mostly_bad, make_rejects
+from fashion_pipeline.sources.atomic import parquet_chunks
+from fashion_pipeline.sources.rawfiles import DEFAULT_CHUNK_LINES, iter_line_chunks
+from fashion_pipeline.sources.rejects import REJECTS_SCHEMA, ReadResult, check_reject_share
+from fashion_pipeline.sources.review_csv import is_benchmark_csv, parse_csv_reviews
+from fashion_pipeline.sources.review_json import parse_json_reviews
+from fashion_pipeline.sources.review_schema import COPY_KEY, LINE_KEY, REVIEWS_SCHEMA, STAGED_SCHEMA
 
-RAW_SCHEMA = {
-    "reviewerID": pl.Utf8,
-    "asin": pl.Utf8,
-    "reviewerName": pl.Utf8,
-    "helpful": pl.List(pl.Int64),
-    "reviewText": pl.Utf8,
-    "overall": pl.Float64,
-    "summary": pl.Utf8,
-    "unixReviewTime": pl.Int64,
-    "reviewTime": pl.Utf8,
-    "verified": pl.Boolean,
-    "vote": pl.Utf8,
-}
+# DuckDB's memory for finding repeats; beyond it, it spills to a temporary folder beside the target.
+REPEATS_MEMORY_LIMIT = "1GB"
 
-# Amazon opened in 1995; a review time before that, or in the future, is a corrupt field.
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # vote counts are stored as Int32
-EARLIEST_REVIEW = int(datetime(1995, 1, 1, tzinfo=timezone.utc).timestamp())
+# The staging file lives for one run and is read once: fast compression beats small.
+STAGING_COMPRESSION = "lz4"
 
-REVIEWS_SCHEMA = {
-    C.USER_ID: pl.Utf8,
-    C.ITEM_ID: pl.Utf8,
-    C.REVIEWER_NAME: pl.Utf8,
-    C.RATING: pl.Float32,
-    C.HELPFUL_VOTES: pl.Int32,
-    C.TOTAL_VOTES: pl.Int32,
-    C.REVIEW_TEXT: pl.Utf8,
-    C.SUMMARY: pl.Utf8,
-    C.TIMESTAMP: pl.Int64,
-    C.REVIEW_DATE: pl.Date,
-    C.VERIFIED: pl.Boolean,
-    C.STYLE: pl.Utf8,
-    C.SOURCE_FORMAT: pl.Utf8,
-    C.LINE_NUMBER: pl.Int64,
-}
+Progress = Callable[[str], None]
 
 
-def read_reviews(path: str | Path, now: int | None = None) -> ReadResult:
-    """Parse a 2014- or 2018-format review file; bad lines go to rejects with their reason."""
-    path = Path(path)
-    lines = read_lines(path)
-    table, rejects = decode_json_lines(path, lines, RAW_SCHEMA)
+def ingest_reviews(source: str | Path, target: str | Path, rejects_target: str | Path, *,
+                   chunk_lines: int = DEFAULT_CHUNK_LINES, now: int | None = None,
+                   progress: Progress | None = None) -> dict[str, int]:
+    """Parse `source` into the Parquet file `target` and its rejects into `rejects_target`;
+    return the counts. Bad lines are rejected with their number and reason; a file mostly
+    rejected, empty, or a truncated gzip raises MalformedFileError and leaves both targets as
+    they were."""
+    source, target = Path(source), Path(target)
     now = now if now is not None else int(datetime.now(timezone.utc).timestamp())
-
-    # The 2018 'style' is an object with product-specific keys: keep it as JSON text.
-    table = table.with_columns(pl.col(RAW).str.json_path_match("$.style").alias(C.STYLE))
-    review_time = pl.col("reviewTime").str.strptime(pl.Date, "%m %d, %Y", strict=False)
-    timestamp = pl.coalesce(
-        pl.col("unixReviewTime"),
-        (review_time.cast(pl.Datetime("ms")).dt.epoch("s")),
-    )
-    table = table.with_columns(_ts=timestamp)
-    _vote = pl.col("vote").str.replace_all(",", "").str.strip_chars().cast(pl.Int64, strict=False)
-    reason = (
-        pl.when(pl.col("reviewerID").fill_null("").str.strip_chars() == "").then(pl.lit("missing reviewerID"))
-        .when(pl.col("asin").fill_null("").str.strip_chars() == "").then(pl.lit("missing asin"))
-        .when(pl.col("overall").is_null()).then(pl.lit("missing or non-numeric overall"))
-        .when(~pl.col("overall").is_between(1.0, 5.0)).then(pl.lit("overall outside 1..5"))
-        .when(pl.col("_ts").is_null()).then(pl.lit("missing or unparseable review time"))
-        .when(~pl.col("_ts").is_between(EARLIEST_REVIEW, now)).then(pl.lit("review time out of range"))
-        .when(pl.col("helpful").list.eval(~pl.element().is_between(INT32_MIN, INT32_MAX)).list.any().fill_null(False))
-        .then(pl.lit("helpful votes out of range"))
-        .when(~_vote.fill_null(0).is_between(INT32_MIN, INT32_MAX)).then(pl.lit("vote out of range"))
-        .otherwise(None)
-    )
-    table = table.with_columns(_reason=reason)
-    bad = table.filter(pl.col("_reason").is_not_null())
-    rejects = pl.concat(
-        [rejects, make_rejects(path, bad[C.LINE_NUMBER].to_list(), bad["_reason"].to_list(), bad[RAW].to_list())]
-    ).sort(C.LINE_NUMBER)
-    fail_if_mostly_bad(path, len(lines), rejects)
-
-    good = table.filter(pl.col("_reason").is_null())
-    # The same line twice (a file concatenated with itself, a copy-paste): keep the first.
-    first = pl.col(RAW).str.strip_chars().is_first_distinct()
-    duplicates = good.height - good.filter(first).height
-    good = good.filter(first)
-    is_2018 = pl.col("verified").is_not_null() | pl.col("vote").is_not_null() | pl.col(C.STYLE).is_not_null()
-    rows = good.select(
-        pl.col("reviewerID").str.strip_chars().alias(C.USER_ID),
-        pl.col("asin").str.strip_chars().alias(C.ITEM_ID),
-        pl.col("reviewerName").alias(C.REVIEWER_NAME),
-        pl.col("overall").cast(pl.Float32).alias(C.RATING),
-        pl.coalesce(
-            pl.col("helpful").list.get(0, null_on_oob=True),
-            pl.col("vote").str.replace_all(",", "").cast(pl.Int64, strict=False),
-            pl.lit(0),
-        ).cast(pl.Int32).alias(C.HELPFUL_VOTES),
-        pl.col("helpful").list.get(1, null_on_oob=True).cast(pl.Int32).alias(C.TOTAL_VOTES),
-        pl.col("reviewText").alias(C.REVIEW_TEXT),
-        pl.col("summary").alias(C.SUMMARY),
-        pl.col("_ts").alias(C.TIMESTAMP),
-        pl.from_epoch(pl.col("_ts"), time_unit="s").dt.date().alias(C.REVIEW_DATE),
-        pl.col("verified").alias(C.VERIFIED),
-        pl.col(C.STYLE),
-        pl.when(is_2018).then(pl.lit("2018")).otherwise(pl.lit("2014")).alias(C.SOURCE_FORMAT),
-        pl.col(C.LINE_NUMBER),
-    )
-    rows, collapsed = collapse_variant_copies(rows)
-    stats = {
-        "lines": len(lines),
-        "rows": len(rows),
-        "rejected": len(rejects),
-        "collapsed_variant_copies": collapsed,
-        "duplicate_lines": duplicates,
-    }
-    return ReadResult(rows=rows.cast(REVIEWS_SCHEMA), rejects=rejects, stats=stats)
+    parse = _parser_for(source)
+    started, lines, first_rejects = time.perf_counter(), 0, []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.staging-", dir=target.parent) as staging_dir, \
+            parquet_chunks(rejects_target, REJECTS_SCHEMA) as rejected:
+        staged = Path(staging_dir) / "staged.parquet"
+        with parquet_chunks(staged, STAGED_SCHEMA, STAGING_COMPRESSION) as staging:
+            for chunk in iter_line_chunks(source, chunk_lines):
+                rows, rejects = parse(source, chunk.lines, chunk.first_line, now)
+                staging.write(rows)
+                rejected.write(rejects)
+                if len(first_rejects) < 3:
+                    first_rejects += rejects.head(3).select(C.LINE_NUMBER, C.REASON).rows()
+                lines = chunk.first_line + len(chunk.lines) - 1
+                if progress is not None:
+                    rate = lines / max(time.perf_counter() - started, 1e-9)
+                    progress(f"{source.name}: {lines:,} lines read ({rate:,.0f} lines/s), "
+                             f"{staging.rows:,} rows kept, {rejected.rows:,} rejected")
+        header = 1 if parse is parse_csv_reviews else 0
+        check_reject_share(source, lines - header, rejected.rows, first_rejects)
+        duplicate_lines, variant_copies = _repeated_lines(staged, Path(staging_dir))
+        dropped = np.union1d(duplicate_lines, variant_copies)
+        with parquet_chunks(target, REVIEWS_SCHEMA) as out:
+            for batch in pq.ParquetFile(staged).iter_batches(batch_size=chunk_lines):
+                batch = pl.from_arrow(batch)
+                out.write(batch.filter(~pl.col(C.LINE_NUMBER).is_in(pl.Series(dropped))) if len(dropped) else batch)
+        stats = {
+            "lines": lines,
+            "rows": out.rows,
+            "rejected": rejected.rows,
+            "collapsed_variant_copies": len(variant_copies),
+            "duplicate_lines": len(duplicate_lines),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    if progress is not None:
+        progress(f"{source.name}: done, {stats}")
+    return stats
 
 
-def collapse_variant_copies(rows: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Keep the first line of each 2018 review copied across variant asins.
+def read_reviews(path: str | Path, now: int | None = None, chunk_lines: int = DEFAULT_CHUNK_LINES) -> ReadResult:
+    """The reviews and rejects of a file as DataFrames (for files that fit in memory): the same
+    ingestion as `ingest_reviews`, through a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="reviews-") as tmp:
+        rows_path, rejects_path = Path(tmp) / "reviews.parquet", Path(tmp) / "rejects.parquet"
+        stats = ingest_reviews(path, rows_path, rejects_path, chunk_lines=chunk_lines, now=now)
+        stats.pop("seconds")
+        return ReadResult(rows=pl.read_parquet(rows_path), rejects=pl.read_parquet(rejects_path), stats=stats)
 
-    A copy is the same reviewer, day and text; 2014 files carry no such copies, so their rows
-    are never touched (two short identical reviews on one day are real there).
-    """
-    key = [C.USER_ID, C.TIMESTAMP, C.REVIEW_TEXT]
-    is_copy = (pl.col(C.SOURCE_FORMAT) == "2018") & pl.struct(key).is_duplicated() & ~pl.struct(key).is_first_distinct()
-    kept = rows.sort(C.LINE_NUMBER).filter(~is_copy)
-    return kept, len(rows) - len(kept)
+
+def _parser_for(source: Path):
+    """The format from the content: a benchmark CSV by its header, JSON lines otherwise."""
+    first = next(iter_line_chunks(source, 1), None)
+    return parse_csv_reviews if first and is_benchmark_csv(first.lines[0]) else parse_json_reviews
+
+
+def _repeated_lines(staged: Path, spill_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Line numbers to drop: repeats of an earlier identical line, and later variant copies of
+    a review (among lines that are not repeats). Computed by DuckDB on the keys only."""
+    import duckdb
+
+    line_key, copy_key = ", ".join(LINE_KEY), ", ".join(COPY_KEY)
+    with tempfile.TemporaryDirectory(prefix="duckdb-spill-", dir=spill_dir) as spill, duckdb.connect() as conn:
+        conn.execute(f"SET memory_limit = '{REPEATS_MEMORY_LIMIT}'")
+        conn.execute("SET temp_directory = ?", [spill])
+        conn.execute("SET preserve_insertion_order = false")
+        conn.execute(f"""
+            CREATE TEMP TABLE keyed AS
+            SELECT {C.LINE_NUMBER}, {copy_key},
+                   {C.LINE_NUMBER} <> min({C.LINE_NUMBER}) OVER (PARTITION BY {line_key}) AS repeat
+            FROM read_parquet(?)""", [str(staged)])
+        repeats = conn.execute(f"SELECT {C.LINE_NUMBER} FROM keyed WHERE repeat ORDER BY 1").fetchnumpy()
+        copies = conn.execute(f"""
+            SELECT {C.LINE_NUMBER} FROM (
+                SELECT {C.LINE_NUMBER}, {C.LINE_NUMBER} <> min({C.LINE_NUMBER}) OVER (PARTITION BY {copy_key}) AS copy
+                FROM keyed WHERE NOT repeat AND {COPY_KEY[0]} IS NOT NULL)
+            WHERE copy ORDER BY 1""").fetchnumpy()
+    return repeats[C.LINE_NUMBER].astype(np.int64), copies[C.LINE_NUMBER].astype(np.int64)
