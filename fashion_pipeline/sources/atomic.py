@@ -125,8 +125,7 @@ class ParquetChunks:
     def __init__(self, path: Path, schema: dict[str, pl.DataType], compression: str = "zstd"):
         import pyarrow.parquet as pq
 
-        self.schema = schema
-        self.rows = 0
+        self.path, self.schema, self.rows = Path(path), schema, 0
         self._arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
         self._writer = pq.ParquetWriter(path, self._arrow_schema, compression=compression)
 
@@ -137,7 +136,14 @@ class ParquetChunks:
         self.rows += df.height
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer.is_open:
+            self._writer.close()
+
+    def __enter__(self) -> "ParquetChunks":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 @contextlib.contextmanager
@@ -145,9 +151,5 @@ def parquet_chunks(target: str | os.PathLike, schema: dict[str, pl.DataType],
                    compression: str = "zstd") -> Iterator[ParquetChunks]:
     """Write a Parquet file chunk by chunk in bounded memory; it replaces `target` only when the
     block ends without an error (an empty file with the schema when nothing was written)."""
-    with atomic_path(target) as tmp:
-        writer = ParquetChunks(tmp, schema, compression)
-        try:
-            yield writer
-        finally:
-            writer.close()
+    with atomic_path(target) as tmp, ParquetChunks(tmp, schema, compression) as writer:
+        yield writer

@@ -6,8 +6,10 @@ at a time, whatever the file's size, so a 66M-line 2023 review file reads like a
 
 from __future__ import annotations
 
+import queue
+import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,3 +135,39 @@ def read_lines(path: str | Path) -> list[bytes]:
     """Every line of a small file at once (tests, fixtures); ingestion streams with iter_line_chunks."""
     return [line for chunk in iter_line_chunks(path, chunk_lines=1 << 20) for line in chunk.lines]
 
+
+
+def prefetched(items: Iterable, depth: int = 2) -> Iterator:
+    """`items`, produced by a background thread up to `depth` ahead: reading and decompressing
+    the next chunk (zlib releases the GIL) overlaps parsing this one (polars releases it too).
+    An exception in the producer is raised here, at the item where it happened."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done, stop = object(), threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put((item, None))
+            buffer.put((done, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put((done, exc))
+
+    thread = threading.Thread(target=produce, name="line-chunks", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = buffer.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)

@@ -34,7 +34,8 @@ REVIEWS_SCHEMA = {
 # two 64-bit hashes (a collision in 128 bits is not a practical concern at 10^8 lines).
 LINE_KEY = ("_line_key_1", "_line_key_2")  # the stripped raw line: the same line twice
 COPY_KEY = ("_copy_key_1", "_copy_key_2")  # reviewer, time, text: one review copied across variants
-STAGED_SCHEMA = {**REVIEWS_SCHEMA, **{k: pl.UInt64 for k in (*LINE_KEY, *COPY_KEY)}}
+KEYS_SCHEMA = {C.LINE_NUMBER: pl.Int64, **{k: pl.UInt64 for k in (*LINE_KEY, *COPY_KEY)}}
+STAGED_SCHEMA = {**REVIEWS_SCHEMA, **KEYS_SCHEMA}  # what a parser returns per chunk
 # Formats whose files copy one review onto each variant of a product; 2014 files do not (two
 # short identical reviews on one day are real there) and the benchmark CSVs are already deduped.
 COPYING_FORMATS = ("2018", "2023")

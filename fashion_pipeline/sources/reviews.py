@@ -12,6 +12,7 @@ rejects are replaced only when everything succeeded.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,17 +24,17 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from fashion_pipeline import columns as C
-from fashion_pipeline.sources.atomic import parquet_chunks
-from fashion_pipeline.sources.rawfiles import DEFAULT_CHUNK_LINES, iter_line_chunks
+from fashion_pipeline.sources.atomic import ParquetChunks, parquet_chunks
+from fashion_pipeline.sources.rawfiles import DEFAULT_CHUNK_LINES, iter_line_chunks, prefetched
 from fashion_pipeline.sources.rejects import REJECTS_SCHEMA, ReadResult, check_reject_share
 from fashion_pipeline.sources.review_csv import is_benchmark_csv, parse_csv_reviews
 from fashion_pipeline.sources.review_json import parse_json_reviews
-from fashion_pipeline.sources.review_schema import COPY_KEY, LINE_KEY, REVIEWS_SCHEMA, STAGED_SCHEMA
+from fashion_pipeline.sources.review_schema import COPY_KEY, KEYS_SCHEMA, LINE_KEY, REVIEWS_SCHEMA
 
 # DuckDB's memory for finding repeats; beyond it, it spills to a temporary folder beside the target.
 REPEATS_MEMORY_LIMIT = "1GB"
 
-# The staging file lives for one run and is read once: fast compression beats small.
+# The staged keys live for one run and are read once: fast compression beats small.
 STAGING_COMPRESSION = "lz4"
 
 Progress = Callable[[str], None]
@@ -53,11 +54,13 @@ def ingest_reviews(source: str | Path, target: str | Path, rejects_target: str |
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.staging-", dir=target.parent) as staging_dir, \
             parquet_chunks(rejects_target, REJECTS_SCHEMA) as rejected:
-        staged = Path(staging_dir) / "staged.parquet"
-        with parquet_chunks(staged, STAGED_SCHEMA, STAGING_COMPRESSION) as staging:
-            for chunk in iter_line_chunks(source, chunk_lines):
+        staging = Path(staging_dir)
+        with ParquetChunks(staging / "rows.parquet", REVIEWS_SCHEMA) as rows_out, \
+                ParquetChunks(staging / "keys.parquet", KEYS_SCHEMA, STAGING_COMPRESSION) as keys_out:
+            for chunk in prefetched(iter_line_chunks(source, chunk_lines)):
                 rows, rejects = parse(source, chunk.lines, chunk.first_line, now)
-                staging.write(rows)
+                rows_out.write(rows)
+                keys_out.write(rows)
                 rejected.write(rejects)
                 if len(first_rejects) < 3:
                     first_rejects += rejects.head(3).select(C.LINE_NUMBER, C.REASON).rows()
@@ -65,15 +68,19 @@ def ingest_reviews(source: str | Path, target: str | Path, rejects_target: str |
                 if progress is not None:
                     rate = lines / max(time.perf_counter() - started, 1e-9)
                     progress(f"{source.name}: {lines:,} lines read ({rate:,.0f} lines/s), "
-                             f"{staging.rows:,} rows kept, {rejected.rows:,} rejected")
+                             f"{rows_out.rows:,} rows kept, {rejected.rows:,} rejected")
         header = 1 if parse is parse_csv_reviews else 0
         check_reject_share(source, lines - header, rejected.rows, first_rejects)
-        duplicate_lines, variant_copies = _repeated_lines(staged, Path(staging_dir))
+        duplicate_lines, variant_copies = _repeated_lines(staging / "keys.parquet", staging)
         dropped = np.union1d(duplicate_lines, variant_copies)
         with parquet_chunks(target, REVIEWS_SCHEMA) as out:
-            for batch in pq.ParquetFile(staged).iter_batches(batch_size=chunk_lines):
-                batch = pl.from_arrow(batch)
-                out.write(batch.filter(~pl.col(C.LINE_NUMBER).is_in(pl.Series(dropped))) if len(dropped) else batch)
+            if len(dropped) == 0:  # the usual case for a 2014 file: the rows are final as written
+                out.close()
+                os.replace(staging / "rows.parquet", out.path)
+                out.rows = rows_out.rows
+            else:
+                for batch in pq.ParquetFile(staging / "rows.parquet").iter_batches(batch_size=chunk_lines):
+                    out.write(pl.from_arrow(batch).filter(~pl.col(C.LINE_NUMBER).is_in(pl.Series(dropped))))
         stats = {
             "lines": lines,
             "rows": out.rows,
