@@ -179,7 +179,7 @@ class RawInputs:
     sample and on the real downloads:
 
       FASHION_RAW_DIR        a folder holding the raw files under their real names (default: data/sample)
-      FASHION_REVIEWS        the reviews file (2014 or 2018 format), overriding FASHION_RAW_DIR
+      FASHION_REVIEWS        the reviews file (2014, 2018 or 2023 format), overriding FASHION_RAW_DIR
       FASHION_METADATA       the metadata file
       FASHION_DVBPR          AmazonFashion6ImgPartitioned.npy
       FASHION_DEEPFASHION    the In-shop_Clothes_Retrieval_Benchmark folder

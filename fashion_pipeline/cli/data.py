@@ -13,8 +13,11 @@ from fashion_pipeline.cli.common import warehouse_path
 def add_commands(sub) -> None:
     p = sub.add_parser("sample", help="write a sample in exactly the real raw formats")
     p.add_argument("--out", type=Path, default=project.sample_dir(), help="output folder (default: data/sample)")
-    p.add_argument("--scale", choices=("small", "full"), default="small",
-                   help="small: seconds to train on; full: the real file's exact counts")
+    p.add_argument("--scale", choices=("small", "full", "10x", "2018"), default="small",
+                   help="small: seconds to train on; full: the 2014 Clothing 5-core's exact counts; 10x: ten "
+                        "times that; 2018: the 2018 Clothing 5-core's counts (11.3M reviews)")
+    p.add_argument("--format", choices=("2014", "2023"), default="2014", dest="fmt",
+                   help="layout and names of the review and metadata files (2023: the McAuley Lab 2023 release)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=sample)
 
@@ -28,7 +31,7 @@ def sample(args: argparse.Namespace) -> int:
     from fashion_pipeline.sample.generate import generate_sample
 
     start = time.perf_counter()
-    summary = generate_sample(args.out, scale=args.scale, seed=args.seed)
+    summary = generate_sample(args.out, scale=args.scale, seed=args.seed, fmt=args.fmt)
     print(f"wrote the {summary.scale} sample (seed {summary.seed}) to {summary.out_dir} "
           f"in {time.perf_counter() - start:.1f}s: {summary.users:,} users, {summary.items:,} items, "
           f"{summary.reviews:,} reviews, {summary.deepfashion_images:,} DeepFashion images")

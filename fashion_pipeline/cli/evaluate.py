@@ -13,7 +13,7 @@ ALL = "all"  # --models all: every model of the registry, the blends included
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014- or 2018-format review file")
+    p = sub.add_parser("evaluate", help="run the evaluation protocol on a 2014-, 2018- or 2023-format review file (or a 2023 benchmark CSV)")
     p.add_argument("--reviews", required=True, type=Path)
     p.add_argument("--models", default=DEFAULT_MODELS,
                    help="comma-separated, or 'all' (every registered model and blend); <model>+rerank "
@@ -47,8 +47,7 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.metadata is None and (args.images is not None or any(n.endswith(RERANK_SUFFIX) for n in names)):
         raise ValueError(f"re-ranking (<model>{RERANK_SUFFIX}) and --images need the product metadata: pass --metadata PATH")
     configs = read_model_configs(args.config) if args.config is not None else ModelConfigs()
-    reviews = read_reviews(args.reviews)
-    progress(f"{args.reviews}: {reviews.stats}")
+    reviews = read_reviews(args.reviews, progress=progress)  # a line per chunk, then the counts
     interactions = build_interactions(reviews.rows)
     split = leave_last_out(interactions)
     results, fits = run_protocol(split, base, configs=configs, progress=progress)

@@ -11,7 +11,7 @@ from fashion_pipeline.cli.common import print_report, progress
 def add_commands(sub) -> None:
     p = sub.add_parser("seasonal-eval", help="per season: fit on everything before it, choose the seasonal "
                        "weights on the season before, rank what each user then bought")
-    p.add_argument("--reviews", required=True, type=Path, help="a 2014- or 2018-format review file")
+    p.add_argument("--reviews", required=True, type=Path, help="a 2014-, 2018- or 2023-format review file")
     p.add_argument("--metadata", type=Path, help="product metadata: the seasonal prior also uses garment type, "
                    "category and colour (without it, item-level lift only)")
     p.add_argument("--seasons", required=True, help="comma-separated season keys, e.g. 2013-winter,2014-spring")

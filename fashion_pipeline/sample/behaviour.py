@@ -222,7 +222,8 @@ def _repair_duplicate_pairs(user, item, order, rng, window: int = 64) -> np.ndar
         partner = order[np.clip(rank[idx] + rng.integers(-reach, reach + 1, len(idx)), 0, n - 1)]
         new_a = user[idx].astype(np.int64) * stride + item[partner]
         new_b = user[partner].astype(np.int64) * stride + item[idx]
-        ok = (item[partner] != item[idx]) & ~np.isin(new_a, pair) & ~np.isin(new_b, pair)
+        taken = np.sort(pair)  # one sort, then binary searches: np.isin rehashes `pair` per call
+        ok = (item[partner] != item[idx]) & ~_is_in_sorted(new_a, taken) & ~_is_in_sorted(new_b, taken)
         idx, partner = idx[ok], partner[ok]
         # Swaps in one round must not touch a slot twice or create the same new pair twice.
         new_a = user[idx].astype(np.int64) * stride + item[partner]
@@ -234,6 +235,12 @@ def _repair_duplicate_pairs(user, item, order, rng, window: int = 64) -> np.ndar
         idx, partner = idx[keep], partner[keep]
         item[idx], item[partner] = item[partner], item[idx].copy()
     raise RuntimeError("could not remove duplicate (user, item) pairs from the sample")
+
+
+def _is_in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """np.isin(values, sorted_set) for an already sorted set."""
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def _first_occurrence(values: np.ndarray) -> np.ndarray:

@@ -51,6 +51,12 @@ class SampleConfig:
     npy_image_size: int = 96
     # DeepFashion In-shop sample: number of garment items (each has 2-4 photos at 256x256).
     deepfashion_items: int = 60
+    # Items of the DVBPR .npy with a drawn photo (None: all); the rest share one grey photo, so
+    # the file stays small at the 2018 size (376,858 items) and writes in seconds.
+    npy_photos: int | None = None
+    # Items per user that count for also_bought (None: all): the co-purchase self-join grows with
+    # the square of a basket, which at the 2018 size is hundreds of millions of pairs.
+    max_copurchase_basket: int | None = None
 
 
     def rating_mix(self) -> tuple[int, ...]:
@@ -79,6 +85,17 @@ SCALES: dict[str, SampleConfig] = {
     "full": SampleConfig(
         users=39_387, items=23_033, reviews=278_677, rating_counts=REAL_RATING_COUNTS,
         npy_image_size=48, deepfashion_items=400,
+    ),
+    # Ten times "full": the middle size of the ingestion benchmark.
+    "10x": SampleConfig(
+        users=393_870, items=230_330, reviews=2_786_770,
+        npy_image_size=48, deepfashion_items=400, npy_photos=20_000, max_copurchase_basket=30,
+    ),
+    # The 2018 Clothing, Shoes & Jewelry 5-core's counts (formats.md 2f); its 2014-layout lines
+    # by default, the 2023 layout with --format 2023.
+    "2018": SampleConfig(
+        users=1_219_678, items=376_858, reviews=11_285_464, last_day=date(2018, 10, 1),
+        npy_image_size=48, deepfashion_items=400, npy_photos=20_000, max_copurchase_basket=30,
     ),
 }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from PIL import Image
 
 from fashion_pipeline.sample import deepfashion, writers
 from fashion_pipeline.sample.behaviour import SampleBehaviour, generate_behaviour
@@ -36,8 +37,15 @@ class SampleSummary:
     deepfashion_images: int
 
 
-def generate_sample(out_dir: str | Path, scale: str = "small", seed: int = 0, **overrides) -> SampleSummary:
-    """Write the sample to `out_dir` with the real file names at its top level."""
+FORMATS = ("2014", "2023")
+
+
+def generate_sample(out_dir: str | Path, scale: str = "small", seed: int = 0, fmt: str = "2014",
+                    **overrides) -> SampleSummary:
+    """Write the sample to `out_dir` with the real file names at its top level; `fmt` "2023"
+    writes the reviews and metadata in the 2023 release's layout and names instead."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     cfg = config_for(scale, **overrides)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -49,14 +57,20 @@ def generate_sample(out_dir: str | Path, scale: str = "small", seed: int = 0, **
     items = item_table(behaviour, item_ids, streams[2])
     reviews = review_table(behaviour, user_ids, items, streams[3])
 
-    writers.write_reviews(out / writers.REVIEWS_FILE, reviews)
-    writers.write_metadata(out / writers.METADATA_FILE, metadata_records(items, behaviour, streams[2]))
+    metadata = metadata_records(items, behaviour, streams[2], cfg.max_copurchase_basket)
+    if fmt == "2023":
+        writers.write_reviews_2023(out / writers.REVIEWS_2023_FILE, reviews_2023(reviews, streams[3]))
+        writers.write_metadata_2023(out / writers.METADATA_2023_FILE, metadata_2023(metadata, reviews))
+    else:
+        writers.write_reviews(out / writers.REVIEWS_FILE, reviews)
+        writers.write_metadata(out / writers.METADATA_FILE, metadata)
     write_dvbpr_sample(out / writers.DVBPR_FILE, cfg, behaviour, items, user_ids, streams[4])
     n_images = deepfashion.write_inshop(out / writers.INSHOP_DIR, cfg.deepfashion_items, streams[4])
     truth = items.select("asin", "garment_type", "category", "style", "colour", "pattern", "season")
     write_parquet(truth, out / TRUTH_FILE)
     summary = SampleSummary(str(out), scale, seed, cfg.users, cfg.items, cfg.reviews, n_images)
-    write_bytes(json.dumps({**asdict(summary), "config": _jsonable(cfg)}, indent=2).encode(), out / "sample.json")
+    write_bytes(json.dumps({**asdict(summary), "format": fmt, "config": _jsonable(cfg)}, indent=2).encode(),
+                out / "sample.json")
     return summary
 
 
@@ -101,7 +115,7 @@ def item_table(b: SampleBehaviour, item_ids: np.ndarray, rng: np.random.Generato
     })
 
 
-def review_table(b: SampleBehaviour, user_ids: np.ndarray, items: pl.DataFrame, rng) -> dict[str, list]:
+def review_table(b: SampleBehaviour, user_ids: np.ndarray, items: pl.DataFrame, rng) -> pl.DataFrame:
     """Review columns in the 2014 field order, lines grouped by product as in the real file."""
     n = len(b.user)
     # About 1 in 600 reviews has no reviewerName (469 of 278,677 in the real file).
@@ -124,27 +138,65 @@ def review_table(b: SampleBehaviour, user_ids: np.ndarray, items: pl.DataFrame, 
         text=text, summary=summary,
         reviewTime=pl.format("{} {}, {}", date.dt.strftime("%m"), date.dt.day(), date.dt.year()),
     ).sort("asin", "ts", "user")
-    user_col = user_ids[df["user"].to_numpy()]
-    name_col = names[df["user"].to_numpy()]
-    no_name = df["no_name"].to_numpy()
-    return {
-        "reviewerID": user_col.tolist(),
-        "asin": df["asin"].to_list(),
-        "reviewerName": [None if miss else nm for nm, miss in zip(name_col.tolist(), no_name)],
-        "helpful": [list(p) for p in zip(df["helpful"].to_list(), df["total"].to_list())],
-        "reviewText": df["text"].to_list(),
-        "overall": df["rating"].cast(pl.Float64).to_list(),
-        "summary": df["summary"].to_list(),
-        "unixReviewTime": df["ts"].to_list(),
-        "reviewTime": df["reviewTime"].to_list(),
-    }
+    users = df["user"].to_numpy()
+    return pl.DataFrame({
+        "reviewerID": user_ids[users],
+        "asin": df["asin"],
+        "reviewerName": pl.Series(names[users]).zip_with(~df["no_name"], pl.Series([None], dtype=pl.Utf8)),
+        "helpful_votes": df["helpful"],
+        "total_votes": df["total"],
+        "reviewText": df["text"],
+        "overall": df["rating"].cast(pl.Float64),
+        "summary": df["summary"],
+        "unixReviewTime": df["ts"],
+        "reviewTime": df["reviewTime"],
+    })
 
 
-def metadata_records(items: pl.DataFrame, b: SampleBehaviour, rng: np.random.Generator) -> list[dict]:
+def reviews_2023(reviews: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """The same reviews in the 2023 layout: the item is the parent_asin, a few reviews are of a
+    second variant of it, timestamps in milliseconds within the review's day."""
+    n = len(reviews)
+    second_variant = rng.random(n) < 0.05
+    return pl.DataFrame({
+        "rating": reviews["overall"],
+        "title": reviews["summary"],
+        "text": reviews["reviewText"],
+        "asin": pl.Series(np.where(second_variant, np.char.add("V", reviews["asin"].str.slice(1).to_numpy().astype(str)),
+                                   reviews["asin"].to_numpy().astype(str))),
+        "parent_asin": reviews["asin"],
+        "user_id": reviews["reviewerID"],
+        "timestamp": reviews["unixReviewTime"] * 1000 + rng.integers(0, 86_400_000, n),
+        "helpful_vote": reviews["helpful_votes"],
+        "verified_purchase": rng.random(n) < 0.9,
+    })
+
+
+def metadata_2023(records: list[dict], reviews: pl.DataFrame) -> list[dict]:
+    """The 2014 metadata records in the 2023 layout (formats.md 2e)."""
+    stats = dict((a, (r, k)) for a, r, k in reviews.group_by("asin").agg(
+        pl.col("overall").mean().round(1), pl.len()).iter_rows())
+    out = []
+    for d in records:
+        rating, count = stats.get(d["asin"], (None, 0))
+        out.append({
+            "main_category": "AMAZON FASHION", "title": d.get("title"), "average_rating": rating,
+            "rating_number": count, "features": [], "description": [d["description"]] if "description" in d else [],
+            "price": d.get("price"), "images": [{"thumb": d["imUrl"], "large": d["imUrl"], "hi_res": None, "variant": "MAIN"}],
+            "videos": [], "store": d.get("brand"), "categories": d["categories"][0], "details": {},
+            "parent_asin": d["asin"], "bought_together": None,
+        })
+    return out
+
+
+def metadata_records(items: pl.DataFrame, b: SampleBehaviour, rng: np.random.Generator,
+                     max_basket: int | None = None) -> list[dict]:
     """2014 metadata dicts: brand, price and description usually absent, as in the real file."""
     n = len(items)
     # Items bought by the same users: the real file's also_bought lists.
     co = pl.DataFrame({"user": b.user, "item_idx": b.item})
+    if max_basket is not None:  # the self-join grows with the square of a basket: bound it
+        co = co.filter(pl.int_range(pl.len()).over("user") < max_basket)
     pairs = co.join(co, on="user", suffix="_other").filter(pl.col("item_idx") != pl.col("item_idx_other"))
     top = (pairs.group_by("item_idx", "item_idx_other").len()
            .sort(["item_idx", "len", "item_idx_other"], descending=[False, True, False])
@@ -188,9 +240,15 @@ def write_dvbpr_sample(path: Path, cfg: SampleConfig, b: SampleBehaviour, items:
     user_pos = np.argsort(np.argsort(user_ids))
     cat = np.eye(len(CATEGORIES), dtype=np.float32)
     npy_items = []
-    for row in order.iter_rows(named=True):
-        img = product_photo(row["garment_type"], row["colour"], row["pattern"], cfg.npy_image_size, rng)
-        npy_items.append({"imgs": jpeg_bytes(img), "c": cat[CATEGORIES.index(row["category"])]})
+    placeholder = None
+    for k, row in enumerate(order.iter_rows(named=True)):
+        if cfg.npy_photos is None or k < cfg.npy_photos:
+            photo = jpeg_bytes(product_photo(row["garment_type"], row["colour"], row["pattern"], cfg.npy_image_size, rng))
+        else:  # beyond the cap every item shares one grey photo, which pickle stores once
+            if placeholder is None:
+                placeholder = jpeg_bytes(Image.new("RGB", (cfg.npy_image_size,) * 2, (128, 128, 128)))
+            photo = placeholder
+        npy_items.append({"imgs": photo, "c": cat[CATEGORIES.index(row["category"])]})
     # leave-last-out by time per user, as DVBPR's partition
     df = pl.DataFrame({"u": user_pos[b.user], "i": item_pos[b.item], "t": b.timestamp}).sort("u", "t")
     df = df.with_columns(rank_from_end=pl.int_range(pl.len()).reverse().over("u"))

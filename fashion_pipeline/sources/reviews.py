@@ -94,12 +94,13 @@ def ingest_reviews(source: str | Path, target: str | Path, rejects_target: str |
     return stats
 
 
-def read_reviews(path: str | Path, now: int | None = None, chunk_lines: int = DEFAULT_CHUNK_LINES) -> ReadResult:
+def read_reviews(path: str | Path, now: int | None = None, chunk_lines: int = DEFAULT_CHUNK_LINES,
+                 progress: Progress | None = None) -> ReadResult:
     """The reviews and rejects of a file as DataFrames (for files that fit in memory): the same
     ingestion as `ingest_reviews`, through a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="reviews-") as tmp:
         rows_path, rejects_path = Path(tmp) / "reviews.parquet", Path(tmp) / "rejects.parquet"
-        stats = ingest_reviews(path, rows_path, rejects_path, chunk_lines=chunk_lines, now=now)
+        stats = ingest_reviews(path, rows_path, rejects_path, chunk_lines=chunk_lines, now=now, progress=progress)
         stats.pop("seconds")
         return ReadResult(rows=pl.read_parquet(rows_path), rejects=pl.read_parquet(rejects_path), stats=stats)
 
