@@ -131,12 +131,6 @@ def _damage_message(path: Path, problem: str, complete: int, last: bytes | None)
     return f"{path}: the gzip file is truncated or corrupt ({problem}); {where}. Download or copy it again"
 
 
-def read_lines(path: str | Path) -> list[bytes]:
-    """Every line of a small file at once (tests, fixtures); ingestion streams with iter_line_chunks."""
-    return [line for chunk in iter_line_chunks(path, chunk_lines=1 << 20) for line in chunk.lines]
-
-
-
 def prefetched(items: Iterable, depth: int = 2) -> Iterator:
     """`items`, produced by a background thread up to `depth` ahead: reading and decompressing
     the next chunk (zlib releases the GIL) overlaps parsing this one (polars releases it too).

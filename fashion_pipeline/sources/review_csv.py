@@ -15,11 +15,10 @@ import polars as pl
 from fashion_pipeline import columns as C
 from fashion_pipeline.sources.jsonlines import RAW
 from fashion_pipeline.sources.rejects import make_rejects
-from fashion_pipeline.sources.review_schema import EARLIEST_REVIEW, LINE_KEY, STAGED_SCHEMA, COPY_KEY, hash_keys
+from fashion_pipeline.sources.review_schema import COPY_KEY, EARLIEST_REVIEW, LINE_KEY, MS_PER_S, STAGED_SCHEMA, hash_keys
 
 HEADER = b"user_id,parent_asin,rating,timestamp"
 FORMAT = "2023-csv"
-MS_PER_S = 1000
 
 
 def is_benchmark_csv(first_line: bytes) -> bool:

@@ -20,7 +20,7 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.sources.jsonlines import RAW, decode_json_lines
 from fashion_pipeline.sources.rejects import make_rejects
 from fashion_pipeline.sources.review_schema import (
-    EARLIEST_REVIEW, INT32_MAX, INT32_MIN, LINE_KEY, STAGED_SCHEMA, copy_keys, hash_keys,
+    EARLIEST_REVIEW, INT32_MAX, INT32_MIN, LINE_KEY, MS_PER_S, STAGED_SCHEMA, copy_keys, hash_keys,
 )
 
 RAW_SCHEMA = {
@@ -46,7 +46,6 @@ RAW_SCHEMA = {
     "helpful_vote": pl.Int64,
     "verified_purchase": pl.Boolean,
 }
-MS_PER_S = 1000
 
 
 def _blank(name: str) -> pl.Expr:

@@ -11,6 +11,7 @@ from fashion_pipeline import columns as C
 # Amazon opened in 1995; a review time before that, or in the future, is a corrupt field.
 EARLIEST_REVIEW = int(datetime(1995, 1, 1, tzinfo=timezone.utc).timestamp())
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # vote counts are stored as Int32
+MS_PER_S = 1000  # 2023 timestamps are milliseconds; the reviews table keeps seconds
 
 REVIEWS_SCHEMA = {
     C.USER_ID: pl.Utf8,
