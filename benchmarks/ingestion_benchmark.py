@@ -78,7 +78,7 @@ def run_stage(code: str, reviews: Path, metadata: Path, out: Path, min_k: int | 
 
 def sample_files(folder: Path) -> tuple[Path, Path]:
     """The review and metadata files a sample folder holds, whichever format it was written in."""
-    files = [p for p in folder.iterdir() if ".json" in p.name]
+    files = [p for p in folder.iterdir() if ".json" in p.name and p.name != "sample.json"]
     meta = next(p for p in files if p.name.startswith("meta_"))
     reviews = next(p for p in files if not p.name.startswith("meta_"))
     return reviews, meta

@@ -96,7 +96,8 @@ def fit_and_evaluate(name: str, split: Split, configs: ModelConfigs, pretrained:
     say(f"{name}: fitting on train, selecting on validation ...")
     fits = {"validation": fit(name, split, "validation", configs, pretrained=pretrained.get("validation"),
                               progress=say)}
-    epochs = fits["validation"].best_epoch or None
+    # the epochs that won on validation; 0 when a trained start (ALS factors) was never beaten
+    epochs = fits["validation"].best_epoch if get_model(name).torch else None
     chosen = fits["validation"].chosen or None
     val_metrics = evaluate(fits["validation"].scorer, split, "validation")
     settings = ", ".join(f"{k} {v:g}" for k, v in (chosen or {}).items())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -196,12 +196,12 @@ def _sequential(module, data: FitData, cfg: TrainConfig, **kw) -> TrainResult:
 
 def _fresh(build: Build):
     def start(data: FitData, configs, pretrained):
-        return build(data.n_users, data.n_items, configs)
+        return build(data.n_users, data.n_items, configs), False
     return start
 
 
-def _start_gmf(data: FitData, configs, pretrained) -> GMF:
-    """Fresh embeddings, or ALS's factors when `init_from_als`."""
+def _start_gmf(data: FitData, configs, pretrained) -> tuple[GMF, bool]:
+    """Fresh embeddings, or ALS's factors when `init_from_als` (a trained start)."""
     module = _build_gmf(data.n_users, data.n_items, configs)
     if configs.gmf.init_from_als:
         if configs.als.factors != configs.gmf.factors:
@@ -209,20 +209,32 @@ def _start_gmf(data: FitData, configs, pretrained) -> GMF:
                              f"({configs.gmf.factors})")
         als = ALS(configs.als).fit(data.users, data.items, data.n_users, data.n_items)
         module.start_from(als.user_factors, als.item_factors)
-    return module
+    return module, configs.gmf.init_from_als
 
 
-def _start_neumf(data: FitData, configs, pretrained) -> NeuMF:
+def _start_mlp(data: FitData, configs, pretrained) -> tuple[MLP, bool]:
+    """Fresh embeddings, or ALS's factors of the embedding size when `init_from_als`. The
+    tower is fresh either way, so this start is not a trained model to validate."""
+    module = _build_mlp(data.n_users, data.n_items, configs)
+    if configs.mlp.init_from_als:
+        als_cfg = replace(configs.als, factors=module.user.embedding_dim)
+        als = ALS(als_cfg).fit(data.users, data.items, data.n_users, data.n_items)
+        module.start_from(als.user_factors, als.item_factors)
+    return module, False
+
+
+def _start_neumf(data: FitData, configs, pretrained) -> tuple[NeuMF, bool]:
     """The paper's initialisation: both towers from the trained GMF and MLP."""
-    return NeuMF.from_pretrained(pretrained["gmf"], pretrained["mlp"], configs.neumf.alpha)
+    return NeuMF.from_pretrained(pretrained["gmf"], pretrained["mlp"], configs.neumf.alpha), True
 
 
 def _torch_fit(name: str, start, train) -> Fit:
     def fit(data: FitData, configs, pretrained, validate=None, on_epoch=None, epochs=None, chosen=None):
         cfg = getattr(configs, name).train
         torch.manual_seed(cfg.seed)  # before the module draws its initial weights
-        module = start(data, configs, pretrained)
-        return module, train(module, data, cfg, validate=validate, on_epoch=on_epoch, epochs=epochs)
+        module, trained_start = start(data, configs, pretrained)
+        extra = {"trained_start": True} if trained_start else {}
+        return module, train(module, data, cfg, validate=validate, on_epoch=on_epoch, epochs=epochs, **extra)
     return fit
 
 
@@ -279,7 +291,8 @@ _SPECS = (
               load=_load_arrays(_build_ease, "B", "lam", "indptr", "indices")),
     _torch_spec("gmf", "Generalized Matrix Factorization (NCF), trained with sampled negatives.", GMFConfig,
                 _build_gmf, start=_start_gmf),
-    _torch_spec("mlp", "The NCF MLP tower over user and item embeddings.", MLPConfig, _build_mlp),
+    _torch_spec("mlp", "The NCF MLP tower over user and item embeddings.", MLPConfig, _build_mlp,
+                start=_start_mlp),
     _torch_spec("neumf", "NeuMF, initialised from the trained GMF and MLP.", NeuMFConfig, _build_neumf,
                 start=_start_neumf, requires=("gmf", "mlp")),
     _torch_spec("sasrec", "SASRec: self-attention over each user's purchases in time order, predicting the "

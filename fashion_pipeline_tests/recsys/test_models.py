@@ -184,3 +184,21 @@ def test_gmf_started_from_als_scores_like_als_before_training(small_sample_split
     cfg.gmf.init_from_als = True  # ALS has 128 factors by default, GMF 64
     with pytest.raises(ValueError, match="factors"):
         fit("gmf", split, "validation", cfg, epochs=1)
+
+
+def test_mlp_started_from_als_has_als_factors_of_its_embedding_size(small_sample_split):
+    from fashion_pipeline.recsys.baselines import ALS, ALSConfig
+    from fashion_pipeline.recsys.registry import FitData
+
+    split = small_sample_split
+    users, items, times = split.fit_data("validation")
+    cfg = ModelConfigs(als=ALSConfig(factors=128, iterations=3))
+    cfg.mlp.layers, cfg.mlp.init_from_als = (32, 16), True
+    from fashion_pipeline.recsys import registry
+
+    module, trained = registry._start_mlp(FitData(users, items, times, split.n_users, split.n_items), cfg, {})
+    als = ALS(ALSConfig(factors=16, iterations=3)).fit(users, items, split.n_users, split.n_items)
+    assert module.user.weight.shape == (split.n_users, 16)
+    assert np.allclose(module.user.weight.detach().numpy(), als.user_factors, atol=1e-5)
+    assert np.allclose(module.item.weight.detach().numpy(), als.item_factors, atol=1e-5)
+    assert trained is False  # the tower is fresh: nothing trained to validate before epoch 1

@@ -70,3 +70,37 @@ def test_epochs_argument_overrides_the_config():
     model = GMF(n_users, n_items, 4)
     result = train_pointwise(model, users, items, n_items, TrainConfig(epochs=9, device="cpu"), epochs=2)
     assert len(result.history) == 2
+
+
+def test_a_trained_start_is_kept_when_no_epoch_beats_it():
+    users, items, n_users, n_items = tiny_data()
+    torch.manual_seed(0)
+    model = GMF(n_users, n_items, 8)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    scripted = iter([0.50, 0.40, 0.45, 0.30])  # the start (epoch 0) is best
+
+    def validate(scorer):
+        return {"ndcg@10": next(scripted)}
+
+    cfg = TrainConfig(epochs=6, batch_size=32, lr=0.05, patience=3, device="cpu")
+    result = train_pointwise(model, users, items, n_items, cfg, validate=validate, trained_start=True)
+    assert [h["epoch"] for h in result.history] == [0, 1, 2, 3]
+    assert result.best_epoch == 0 and result.best_ndcg == pytest.approx(0.50)
+    assert all(torch.equal(model.state_dict()[k], start[k]) for k in start)  # fine-tuning undone
+    # the refit on train + validation then trains the 0 epochs that won: the start, unchanged
+    refit = train_pointwise(model, users, items, n_items, cfg, epochs=0, trained_start=True)
+    assert refit.history == [] and refit.best_epoch == 0
+    assert all(torch.equal(model.state_dict()[k], start[k]) for k in start)
+
+
+def test_a_fresh_start_is_not_validated_before_training():
+    users, items, n_users, n_items = tiny_data()
+    model = GMF(n_users, n_items, 4)
+    calls = []
+
+    def validate(scorer):
+        calls.append(1)
+        return {"ndcg@10": 0.1 * len(calls)}
+
+    result = train_pointwise(model, users, items, n_items, TrainConfig(epochs=3, device="cpu"), validate=validate)
+    assert [h["epoch"] for h in result.history] == [1, 2, 3] and len(calls) == 3

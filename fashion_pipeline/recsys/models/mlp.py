@@ -23,6 +23,14 @@ class MLP(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(layers[-1], 1)
 
+    @torch.no_grad()
+    def start_from(self, user_factors, item_factors) -> "MLP":
+        """Embeddings from matrix-factorization factors (ALS) of the embedding size: the tower
+        starts from users and items already placed by what they share, not from noise."""
+        self.user.weight.copy_(torch.as_tensor(user_factors))
+        self.item.weight.copy_(torch.as_tensor(item_factors))
+        return self
+
     def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         x = torch.cat([self.user(users), self.item(items)], dim=-1)
         for layer in self.hidden:
@@ -70,6 +78,9 @@ class MLPConfig:
     # the paper. Chosen on validation NDCG@10.
     layers: tuple[int, ...] = (128, 64, 32)
     dropout: float = 0.0
+    # Start the embeddings from ALS factors of half the first layer's width (ALS's other
+    # settings from configs.als, fitted on the same data) instead of noise.
+    init_from_als: bool = False
     # Same sampling as GMF; the tower is more sensitive to the learning rate (0.005 was worse).
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         lr=0.002, l2=1e-3, batch_size=1024, negatives=16, patience=5))
