@@ -48,13 +48,18 @@ STAGES = {
         " [OUT + '/rejects_reviews.parquet', OUT + '/rejects_products.parquet'])\nrows = counts['reviews']",
 }
 
+# A stage's own output (a library's progress bar, say) may share its stdout: the figures are the
+# line that starts with this marker.
+MARKER = "STAGE-RESULT "
+
 RUNNER = """
 import json, resource, sys, time
 REVIEWS, METADATA, OUT, MIN_K = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+MARKER = sys.argv[6]
 T0 = time.perf_counter()
 exec(sys.argv[5])
 seconds = time.perf_counter() - T0
-print(json.dumps({'seconds': seconds, 'rows': rows,
+print(MARKER + json.dumps({'seconds': seconds, 'rows': rows,
                   'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -69,11 +74,12 @@ def measured(cmd: list[str]) -> dict:
 
 
 def run_stage(code: str, reviews: Path, metadata: Path, out: Path, min_k: int | None) -> dict:
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(reviews), str(metadata), str(out), json.dumps(min_k), code],
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(reviews), str(metadata), str(out), json.dumps(min_k), code, MARKER],
                           capture_output=True, text=True, cwd=ROOT)
     if proc.returncode:
         raise SystemExit(f"stage failed:\n{code}\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = next(line for line in reversed(proc.stdout.splitlines()) if line.startswith(MARKER))
+    return json.loads(result[len(MARKER):])
 
 
 def sample_files(folder: Path) -> tuple[Path, Path]:
@@ -91,7 +97,12 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, default=None)
     parser.add_argument("--min-interactions", type=int, default=None,
                         help="k-core filter of the interactions step (use 5 for the 0-core 2023 layout)")
+    parser.add_argument("--stages", default=None,
+                        help="only the stages whose names start with these, comma-separated (e.g. interactions,warehouse)"
+                             " on a work dir where the earlier stages' Parquet already stands")
     args = parser.parse_args()
+    stages = {name: code for name, code in STAGES.items()
+              if args.stages is None or name.startswith(tuple(args.stages.split(",")))}
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="ingestion-benchmark-"))
     table = []
     for size in args.sizes.split(","):
@@ -103,7 +114,7 @@ def main() -> None:
         reviews, metadata = sample_files(folder)
         out = work / f"parsed-{size}-{args.format}"
         out.mkdir(exist_ok=True)
-        for name, code in STAGES.items():
+        for name, code in stages.items():
             r = run_stage(code, reviews, metadata, out, args.min_interactions)
             table.append((size, name, r["seconds"], r["rows"], r["peak_mib"]))
             print(f"{size:>5} {name}: {r['seconds']:.1f} s, {r['rows']:,} rows, {r['peak_mib']:,.0f} MiB", flush=True)

@@ -15,6 +15,7 @@ import polars as pl
 from fashion_pipeline import columns as C
 from fashion_pipeline.recsys.seasons import MONTH_SEASON
 from fashion_pipeline.sources.atomic import atomic_path
+from fashion_pipeline.sources.duckdb_settings import quiet_connection
 from fashion_pipeline.sources.table_stats import core_violations  # noqa: F401  (counted where the tables live)
 
 
@@ -52,13 +53,11 @@ def write_interactions(reviews: pl.DataFrame | str | Path, target: str | Path,
     DuckDB out of core from a reviews Parquet file (or a DataFrame), written atomically;
     returns the counts, including the k-core rounds and what they removed.
     """
-    import duckdb
-
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     u, i, t, line = C.USER_ID, C.ITEM_ID, C.TIMESTAMP, C.LINE_NUMBER
     with tempfile.TemporaryDirectory(prefix=".interactions-spill-", dir=target.parent) as spill, \
-            duckdb.connect() as conn, atomic_path(target) as tmp:
+            quiet_connection() as conn, atomic_path(target) as tmp:
         conn.execute(f"SET memory_limit = '{config.memory_limit}'")
         conn.execute("SET temp_directory = ?", [spill])
         if isinstance(reviews, pl.DataFrame):

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from fashion_pipeline import columns as C
 from fashion_pipeline.sources.atomic import ParquetChunks, parquet_chunks
+from fashion_pipeline.sources.duckdb_settings import quiet_connection
 from fashion_pipeline.sources.rawfiles import DEFAULT_CHUNK_LINES, iter_line_chunks, prefetched
 from fashion_pipeline.sources.rejects import REJECTS_SCHEMA, ReadResult, check_reject_share
 from fashion_pipeline.sources.review_csv import is_benchmark_csv, parse_csv_reviews
@@ -114,10 +115,9 @@ def _parser_for(source: Path):
 def _repeated_lines(staged: Path, spill_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """Line numbers to drop: repeats of an earlier identical line, and later variant copies of
     a review (among lines that are not repeats). Computed by DuckDB on the keys only."""
-    import duckdb
-
     line_key, copy_key = ", ".join(LINE_KEY), ", ".join(COPY_KEY)
-    with tempfile.TemporaryDirectory(prefix="duckdb-spill-", dir=spill_dir) as spill, duckdb.connect() as conn:
+    with tempfile.TemporaryDirectory(prefix="duckdb-spill-", dir=spill_dir) as spill, \
+            quiet_connection() as conn:
         conn.execute(f"SET memory_limit = '{REPEATS_MEMORY_LIMIT}'")
         conn.execute("SET temp_directory = ?", [spill])
         conn.execute("SET preserve_insertion_order = false")

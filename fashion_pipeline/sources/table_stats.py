@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from fashion_pipeline import columns as C
+from fashion_pipeline.sources.duckdb_settings import quiet_connection
 
 Table = pl.DataFrame | str | Path
 
@@ -17,9 +18,7 @@ Table = pl.DataFrame | str | Path
 @contextmanager
 def _query(table: Table) -> Iterator[tuple[object, str]]:
     """(connection, relation name) for a Parquet path or a DataFrame."""
-    import duckdb
-
-    with duckdb.connect() as conn:
+    with quiet_connection() as conn:
         if isinstance(table, pl.DataFrame):
             conn.register("t", table.to_arrow())
             yield conn, "t"
