@@ -26,7 +26,7 @@ STAGES = {
         "from fashion_pipeline.sources.reviews import ingest_reviews\n"
         "rows = ingest_reviews(REVIEWS, OUT + '/reviews.parquet', OUT + '/rejects_reviews.parquet')['rows']",
     "reviews: DuckDB read_json -> Parquet (peer)":
-        "import duckdb\nc = duckdb.connect()\nc.execute('SET enable_progress_bar = false')\n"
+        "from fashion_pipeline.sources.duckdb_settings import quiet_connection\nc = quiet_connection()\n"
         "c.execute(f\"COPY (SELECT * FROM read_json('{REVIEWS}', format = 'newline_delimited')) "
         "TO '{OUT}/peer_duckdb.parquet' (FORMAT parquet)\")\n"
         "rows = c.execute(f\"SELECT count(*) FROM '{OUT}/peer_duckdb.parquet'\").fetchone()[0]",
@@ -42,14 +42,15 @@ STAGES = {
         "rows = write_interactions(OUT + '/reviews.parquet', OUT + '/interactions.parquet', "
         "InteractionsConfig(min_interactions=MIN_K))['rows']",
     "warehouse: load_parsed_tables (ours)":
-        "import duckdb\nfrom fashion_pipeline.serving.warehouse import load_parsed_tables\n"
-        "conn = duckdb.connect(OUT + '/warehouse.duckdb')\n"
+        "from fashion_pipeline.serving.warehouse import load_parsed_tables\n"
+        "from fashion_pipeline.sources.duckdb_settings import quiet_connection\n"
+        "conn = quiet_connection(OUT + '/warehouse.duckdb')\n"
         "counts = load_parsed_tables(conn, {n: OUT + f'/{n}.parquet' for n in ('reviews', 'products', 'interactions')},"
         " [OUT + '/rejects_reviews.parquet', OUT + '/rejects_products.parquet'])\nrows = counts['reviews']",
 }
 
-# A stage's own output (a library's progress bar, say) may share its stdout: the figures are the
-# line that starts with this marker.
+# A stage's own output (a library's progress bar, say) may share its stdout, even the figures'
+# line (a bar ends without a newline): the figures are what follows this marker.
 MARKER = "STAGE-RESULT "
 
 RUNNER = """
@@ -78,8 +79,9 @@ def run_stage(code: str, reviews: Path, metadata: Path, out: Path, min_k: int | 
                           capture_output=True, text=True, cwd=ROOT)
     if proc.returncode:
         raise SystemExit(f"stage failed:\n{code}\n{proc.stderr[-3000:]}")
-    result = next(line for line in reversed(proc.stdout.splitlines()) if line.startswith(MARKER))
-    return json.loads(result[len(MARKER):])
+    if MARKER not in proc.stdout:
+        raise SystemExit(f"stage printed no figures:\n{code}\n{proc.stdout[-3000:]}")
+    return json.loads(proc.stdout.rsplit(MARKER, 1)[1].splitlines()[0])
 
 
 def sample_files(folder: Path) -> tuple[Path, Path]:

@@ -30,9 +30,15 @@ class TrainConfig:
     loss: str = "bce"
     # bce: negatives per positive, drawn anew each epoch (the NCF paper's default is 4).
     negatives: int = 4
-    # softmax: negatives shared by each batch (capped at the catalogue size). Uniform draws, so
-    # no sampling-probability correction is needed.
+    # softmax: negatives shared by each batch (capped at the catalogue size).
     softmax_negatives: int = 2048
+    # softmax: how the shared negatives are drawn: "uniform" (no correction needed) or
+    # "popularity" (by training counts, logits corrected by logQ; see recsys.sampling).
+    softmax_sampling: str = "uniform"
+    # Sequence models (SASRec): a full softmax over the whole catalogue at every position while
+    # the catalogue has at most this many items; above it, the sampled softmax with
+    # `softmax_negatives` shared negatives, whose cost does not grow with the catalogue.
+    full_softmax_max_items: int = 50_000
     # softmax: logits are divided by this; lower sharpens the focus on the hardest negatives.
     temperature: float = 1.0
     # Epochs without a better validation NDCG@10 before stopping.

@@ -2,11 +2,14 @@
 
 - "bce": the NCF paper's pointwise log loss. Each epoch draws `negatives` fresh negatives per
   positive (never the user's own items), shuffles, and runs mini-batches.
-- "softmax": sampled softmax. Each batch of positives shares `softmax_negatives` items drawn
-  uniformly without replacement; every positive is scored against all of them, the user's own
-  items among them are masked out, and the loss is cross-entropy of the positive among
-  [positive, negatives] at a temperature. Many negatives per positive at the cost of one matrix
-  product: what sparse full-ranking data (Amazon) rewards.
+- "softmax": sampled softmax. Each batch of positives shares `softmax_negatives` distinct items
+  (uniform, or by popularity with the logQ correction: recsys.sampling); every positive is
+  scored against all of them, the user's own items among them are masked out, and the loss is
+  cross-entropy of the positive among [positive, negatives] at a temperature. Many negatives
+  per positive at the cost of one matrix product: what sparse full-ranking data (Amazon) rewards.
+
+The sequence trainer (SASRec) takes a full softmax over the catalogue at every position while the
+catalogue is small (`full_softmax_max_items`) and the same sampled softmax above it.
 
 Both are tensor operations per batch. With a validation callback the loop keeps the weights of
 the best epoch by validation NDCG@10 and stops after `patience` epochs without improvement.
@@ -24,7 +27,7 @@ import torch
 from torch import nn
 
 from fashion_pipeline.recsys.data import PairSet
-from fashion_pipeline.recsys.sampling import sample_training_negatives
+from fashion_pipeline.recsys.sampling import SharedNegatives, sample_training_negatives
 from fashion_pipeline.recsys.sequences import sequence_matrix
 from fashion_pipeline.recsys.train_config import TrainConfig
 
@@ -127,7 +130,8 @@ def train_pointwise(model: nn.Module, users: np.ndarray, items: np.ndarray, n_it
     weights = recency_weights(times, cfg.half_life_days) if times is not None else None
     epoch_fn = _softmax_epoch if cfg.loss == "softmax" else _bce_epoch
     state = {"positives": PairSet(users, items, n_items)} if cfg.loss == "bce" else {
-        "owned": UserItems(users, items, int(users.max()) + 1 if len(users) else 0, device)}
+        "owned": UserItems(users, items, int(users.max()) + 1 if len(users) else 0, device),
+        "negatives": SharedNegatives(items, n_items, cfg.softmax_negatives, cfg.softmax_sampling, rng, device)}
 
     def run_epoch(opt):
         return epoch_fn(model, opt, users, items, n_items, cfg, weights, rng, device, state)
@@ -139,14 +143,20 @@ def train_sequential(model: nn.Module, users: np.ndarray, items: np.ndarray, tim
                      cfg: TrainConfig, validate: Callable[[TorchScorer], dict] | None = None,
                      on_epoch: Callable[[int, dict], None] | None = None, epochs: int | None = None) -> TrainResult:
     """Train a sequence model (SASRec) in place on each user's items in time order: at every
-    position, cross-entropy of the next item over the whole catalogue. Sets the model's
-    histories to these interactions, so it scores from what it was fitted on."""
+    position, cross-entropy of the next item, over the whole catalogue while it has at most
+    `cfg.full_softmax_max_items` items, else among the batch's shared sampled negatives with the
+    user's own items masked (gSASRec / eSASRec). Sets the model's histories to these
+    interactions, so it scores from what it was fitted on."""
     device, rng = _prepare(model, cfg)
-    n_users = model.histories.shape[0]
+    n_users, n_items = model.histories.shape[0], model.n_items
     seqs = sequence_matrix(users, items, times, n_users, model.max_len + 1)
     model.set_histories(seqs[:, 1:])
     inputs, targets = torch.as_tensor(seqs[:, :-1]), torch.as_tensor(seqs[:, 1:])
     trainable = torch.as_tensor(np.flatnonzero(((seqs[:, :-1] > 0) & (seqs[:, 1:] > 0)).any(axis=1)))
+    sampled = n_items > cfg.full_softmax_max_items
+    if sampled:
+        owned = UserItems(users, items, n_users, device)
+        negatives = SharedNegatives(items, n_items, cfg.softmax_negatives, cfg.softmax_sampling, rng, device)
 
     def run_epoch(opt):
         total, count = torch.zeros(()), 0
@@ -157,8 +167,12 @@ def train_sequential(model: nn.Module, users: np.ndarray, items: np.ndarray, tim
             width = int((x > 0).sum(1).max())
             x, y = x[:, -width:].to(device), y[:, -width:].to(device)
             valid = (x > 0) & (y > 0)
-            hidden = model.encode(x)[valid]
-            loss = nn.functional.cross_entropy(model.item_logits(hidden), y[valid] - 1)
+            hidden, target = model.encode(x)[valid], y[valid] - 1
+            if sampled:
+                loss = _sampled_sequence_loss(model, hidden, target, rows.to(device), valid, owned, negatives,
+                                              cfg.temperature)
+            else:
+                loss = nn.functional.cross_entropy(model.item_logits(hidden), target)
             _step(opt, loss)
             n = int(valid.sum())
             total += loss.detach().cpu() * n
@@ -166,6 +180,23 @@ def train_sequential(model: nn.Module, users: np.ndarray, items: np.ndarray, tim
         return float(total) / max(count, 1)
 
     return fit_epochs(model, run_epoch, cfg, device, validate, on_epoch, epochs)
+
+
+def _sampled_sequence_loss(model, hidden: torch.Tensor, target: torch.Tensor, users: torch.Tensor,
+                           valid: torch.Tensor, owned: UserItems, negatives: SharedNegatives,
+                           temperature: float) -> torch.Tensor:
+    """Mean cross-entropy of each position's next item among [it, the batch's negatives]: one
+    (positions x k) product. A negative that is one of the user's items (the target, or any
+    other item of the history, earlier or later) is masked for all of that user's positions."""
+    neg, log_kq = negatives.draw()
+    own = owned.mask(users, neg, model.n_items)                      # (users, k)
+    own = own[:, None, :].expand(-1, valid.shape[1], -1)[valid]      # (positions, k)
+    pos_logit = (hidden * model.item_vectors(target)).sum(-1, keepdim=True)
+    neg_logit = hidden @ model.item_vectors(neg).T
+    if log_kq is not None:
+        neg_logit = neg_logit - log_kq
+    logits = torch.cat([pos_logit, neg_logit.masked_fill(own, float("-inf"))], dim=1) / temperature
+    return (torch.logsumexp(logits, dim=1) - logits[:, 0]).mean()
 
 
 def fit_epochs(model: nn.Module, run_epoch: Callable, cfg: TrainConfig, device: torch.device,
@@ -243,9 +274,8 @@ def _bce_epoch(model, opt, users, items, n_items, cfg, weights, rng, device, sta
 
 
 def _softmax_epoch(model, opt, users, items, n_items, cfg, weights, rng, device, state) -> float:
-    """One epoch of sampled softmax: each batch's positives against shared uniform negatives,
-    the users' own items among those masked out."""
-    k = min(cfg.softmax_negatives, n_items)
+    """One epoch of sampled softmax: each batch's positives against shared negatives, the
+    users' own items among those masked out."""
     u_all = torch.as_tensor(users, device=device)
     i_all = torch.as_tensor(items, device=device)
     w_all = torch.as_tensor(weights, device=device) if weights is not None else None
@@ -253,11 +283,13 @@ def _softmax_epoch(model, opt, users, items, n_items, cfg, weights, rng, device,
     total = torch.zeros((), device=device)
     for s in range(0, len(perm), cfg.batch_size):
         idx = perm[s:s + cfg.batch_size]
-        # distinct items, seeded by `rng`: one permutation of the catalogue per batch
-        neg = torch.as_tensor(rng.permutation(n_items)[:k], device=device)
+        neg, log_kq = state["negatives"].draw()
         u, i = u_all[idx], i_all[idx]
         pos_logit = model(u, i)[:, None]
-        neg_logit = model.score_items(u, neg).masked_fill(state["owned"].mask(u, neg, n_items), float("-inf"))
+        neg_logit = model.score_items(u, neg)
+        if log_kq is not None:
+            neg_logit = neg_logit - log_kq
+        neg_logit = neg_logit.masked_fill(state["owned"].mask(u, neg, n_items), float("-inf"))
         logits = torch.cat([pos_logit, neg_logit], dim=1) / cfg.temperature
         loss = torch.logsumexp(logits, dim=1) - logits[:, 0]
         loss = (loss * w_all[idx]).mean() if w_all is not None else loss.mean()

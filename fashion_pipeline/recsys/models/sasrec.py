@@ -75,6 +75,10 @@ class SASRec(nn.Module):
         """(..., factors) -> (..., n_items) logits; output and input embeddings are shared."""
         return hidden @ self.item.weight[1:].T
 
+    def item_vectors(self, items: torch.Tensor) -> torch.Tensor:
+        """Output embeddings of item indices (the input embeddings: they are shared)."""
+        return self.item(items + 1)
+
     def user_states(self, users: torch.Tensor) -> torch.Tensor:
         return self.sequence_states(self.histories[users])
 
@@ -94,7 +98,7 @@ class SASRec(nn.Module):
         return self.item_logits(self.user_states(users))
 
     def score_items(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        return self.user_states(users) @ self.item(items + 1).T
+        return self.user_states(users) @ self.item_vectors(items).T
 
     def set_histories(self, matrix: np.ndarray) -> None:
         """`matrix`: (n_users, >= max_len) left-padded tokens, latest last (see recsys.sequences)."""
