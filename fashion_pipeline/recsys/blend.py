@@ -16,7 +16,7 @@ import numpy as np
 
 # The blends every benchmark and `evaluate --models all` runs: the sequence model with each
 # strong simple peer.
-BLENDS: tuple[tuple[str, str], ...] = (("sasrec", "ease"), ("sasrec", "als"))
+BLENDS: tuple[tuple[str, str], ...] = (("sasrec", "ease"), ("sasrec", "als"), ("sasrec", "slist"))
 SEPARATOR = "+"
 
 

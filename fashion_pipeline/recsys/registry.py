@@ -29,6 +29,7 @@ from fashion_pipeline.recsys.models.gmf import GMF, GMFConfig
 from fashion_pipeline.recsys.models.mlp import MLP, MLPConfig
 from fashion_pipeline.recsys.models.neumf import NeuMF, NeuMFConfig
 from fashion_pipeline.recsys.models.sasrec import SASRec, SASRecConfig
+from fashion_pipeline.recsys.models.slist import SLIST, SLISTConfig, choose as choose_slist, solve as solve_slist
 from fashion_pipeline.recsys.train_config import TrainConfig
 from fashion_pipeline.recsys.training import TorchScorer, TrainResult, train_pointwise, train_sequential
 
@@ -144,6 +145,27 @@ def _fit_ease(data: FitData, configs, pretrained, validate=None, on_epoch=None, 
                 result.best_ndcg, best = record["val_ndcg@10"], (model.B, lam)
         model.use(*best)
     result.chosen = {"lambda": float(model.lam)}
+    return model, result
+
+
+def _build_slist(n_users: int, n_items: int, configs) -> SLIST:
+    return SLIST(n_users, n_items, configs.slist)
+
+
+def _fit_slist(data: FitData, configs, pretrained, validate=None, on_epoch=None, chosen=None,
+               **_) -> tuple[SLIST, TrainResult]:
+    """The setting of `chosen`, else the best on validation, else the config's fallback."""
+    model = _build_slist(data.n_users, data.n_items, configs)
+    g = model.set_interactions(data.users, data.items, data.times)
+    result = TrainResult()
+    if chosen or validate is None:
+        lam, alpha, decay = ((chosen["lambda"], chosen["alpha"], chosen["score_decay"]) if chosen
+                             else configs.slist.fallback)
+        model.use(solve_slist(g, lam, alpha), lam, alpha, decay)
+    else:
+        result.history = choose_slist(model, g, validate, on_epoch)
+        result.best_ndcg = max(r["val_ndcg@10"] for r in result.history)
+    result.chosen = {"lambda": float(model.lam), "alpha": float(model.alpha), "score_decay": float(model.score_decay)}
     return model, result
 
 
@@ -289,6 +311,12 @@ _SPECS = (
               config_cls=EASEConfig, torch=False, build=_build_ease, fit=_fit_ease,
               save=_save_arrays("B", "lam", "indptr", "indices"),
               load=_load_arrays(_build_ease, "B", "lam", "indptr", "indices")),
+    ModelSpec(name="slist", description="SLIST (Choi et al. 2021): closed-form item-item and next-item model over "
+              "recency-weighted histories; L2, mix and decay chosen on validation.",
+              config_cls=SLISTConfig, torch=False, build=_build_slist, fit=_fit_slist,
+              save=_save_arrays("B", "lam", "alpha", "score_decay", "seq_users", "seq_items", "from_end"),
+              load=_load_arrays(_build_slist, "B", "lam", "alpha", "score_decay", "seq_users", "seq_items",
+                                "from_end")),
     _torch_spec("gmf", "Generalized Matrix Factorization (NCF), trained with sampled negatives.", GMFConfig,
                 _build_gmf, start=_start_gmf),
     _torch_spec("mlp", "The NCF MLP tower over user and item embeddings.", MLPConfig, _build_mlp,

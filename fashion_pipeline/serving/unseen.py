@@ -4,7 +4,8 @@ bought (`fashion-pipeline recommend --items ASIN,ASIN,...` and `report --items`)
 Who scores the history, in order:
 1. the champion, when it can score a history it was not fitted on: a sequence model (SASRec
    reads the items in the order given, latest last), EASE (the history times its item-item
-   matrix B), or a blend of two such models;
+   matrix B), SLIST (the history weighted by recency, latest last, times its B), or a blend of
+   two such models;
 2. else item-item: EASE's serving fit when one was trained, else the cosine similarity of items
    in the serving interaction matrix (items bought by the same users);
 3. else (no item of the history shares a buyer with any other item) popularity.
@@ -24,6 +25,7 @@ from fashion_pipeline import columns as C
 from fashion_pipeline.layout import ArtifactLayout
 from fashion_pipeline.recsys.blend import Blend
 from fashion_pipeline.recsys.models.ease import EASE, binary
+from fashion_pipeline.recsys.models.slist import SLIST
 from fashion_pipeline.recsys.models.sasrec import SASRec
 from fashion_pipeline.recsys.persistence import load_fitted, load_split, model_file
 from fashion_pipeline.recsys.recommend import top_k
@@ -64,6 +66,8 @@ def history_scores(model, items: np.ndarray, n_items: int) -> np.ndarray | None:
             return model.score_sequences(tokens).float().cpu().numpy()[0]
     if isinstance(model, EASE):
         return model.score_histories(binary(np.zeros(len(items), dtype=np.int64), items, 1, n_items))[0]
+    if isinstance(model, SLIST):
+        return model.score_histories(items)
     if isinstance(model, Blend):
         a, b = history_scores(model.first, items, n_items), history_scores(model.second, items, n_items)
         return None if a is None or b is None else model.combine(a[None], b[None])[0]

@@ -26,8 +26,8 @@ def test_all_assets_materialize_into_the_warehouse(small_sample, tmp_path):
     assert result.success
     made = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert made == {("reviews",), ("products",), ("interactions",), ("warehouse",), ("interaction_splits",),
-                    ("popularity_model",), ("als_model",), ("ease_model",), ("gmf_model",), ("mlp_model",), ("neumf_model",),
-                    ("sasrec_model",), ("sasrec_plus_ease_model",), ("sasrec_plus_als_model",),
+                    ("popularity_model",), ("als_model",), ("ease_model",), ("slist_model",), ("gmf_model",), ("mlp_model",), ("neumf_model",),
+                    ("sasrec_model",), ("sasrec_plus_ease_model",), ("sasrec_plus_als_model",), ("sasrec_plus_slist_model",),
                     ("champion_model",), ("user_recommendations",), ("item_attributes",),
                     ("recommendation_report",)}
     checks = result.get_asset_check_evaluations()

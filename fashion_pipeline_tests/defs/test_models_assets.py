@@ -73,8 +73,9 @@ def _fake_metrics(data, validation):
 
 def test_promotion_check_blocks_a_champion_worse_than_popularity(tmp_path):
     data = FashionData.for_folders(tmp_path / "raw", tmp_path / "data")
-    _fake_metrics(data, {"popularity": 0.10, "als": 0.05, "ease": 0.06, "gmf": 0.08, "mlp": 0.02, "neumf": 0.09,
-                        "sasrec": 0.07, "sasrec+ease": 0.07, "sasrec+als": 0.07})
+    _fake_metrics(data, {"popularity": 0.10, "als": 0.05, "ease": 0.06, "slist": 0.06, "gmf": 0.08, "mlp": 0.02, "neumf": 0.09,
+                        "sasrec": 0.07, "sasrec+ease": 0.07, "sasrec+als": 0.07,
+                        "sasrec+slist": 0.07})
     tracking = MLflowTracking(mlruns_dir=str(tmp_path / "mlruns"))
     result = dg.materialize([champion_model, champion_beats_popularity],
                             resources={"fashion_data": data, "mlflow_tracking": tracking},

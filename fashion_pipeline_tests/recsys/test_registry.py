@@ -12,7 +12,8 @@ from fashion_pipeline.recsys.registry import (BLEND_MODELS, MODEL_NAMES, MODELS,
 
 
 def test_every_model_name_has_a_spec_in_registry_order():
-    assert MODEL_NAMES == ("popularity", "als", "ease", "gmf", "mlp", "neumf", "sasrec", "sasrec+ease", "sasrec+als")
+    assert MODEL_NAMES == ("popularity", "als", "ease", "slist", "gmf", "mlp", "neumf", "sasrec", "sasrec+ease", "sasrec+als",
+                           "sasrec+slist")
     assert tuple(MODELS) == MODEL_NAMES
     for name in MODEL_NAMES:
         spec = get_model(name)
@@ -35,7 +36,7 @@ def test_torch_models_and_requirements():
     assert not get_model("popularity").torch and not get_model("als").torch and not get_model("ease").torch
     assert get_model("neumf").requires == ("gmf", "mlp")
     assert get_model("sasrec+ease").requires == ("sasrec", "ease") and get_model("sasrec+als").requires == ("sasrec", "als")
-    assert BLEND_MODELS == ("sasrec+ease", "sasrec+als")
+    assert BLEND_MODELS == ("sasrec+ease", "sasrec+als", "sasrec+slist")
     assert all(get_model(n).requires == () for n in MODEL_NAMES if n != "neumf" and n not in BLEND_MODELS)
     assert with_requirements(["sasrec+ease"]) == ["ease", "sasrec", "sasrec+ease"]
     assert with_requirements(["sasrec", "neumf"]) == ["gmf", "mlp", "neumf", "sasrec"]

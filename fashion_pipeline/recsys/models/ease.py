@@ -52,8 +52,8 @@ def gram(x: sp.csr_matrix) -> np.ndarray:
     return np.asarray((x.T @ x).toarray(), dtype=np.float32)
 
 
-def closed_form(g: np.ndarray, lam: float, block: int = 2048) -> np.ndarray:
-    """B = I - P / diag(P) with P = (G + lambda I)^-1, float32; `g` is left unchanged.
+def regularized_inverse(g: np.ndarray, lam: float, block: int = 2048) -> np.ndarray:
+    """P = (G + lambda I)^-1 as a full symmetric float32 matrix (Fortran order); `g` unchanged.
 
     G + lambda I is symmetric positive definite: Cholesky (LAPACK potrf/potri, half the work of a
     general inverse) in place on one copy, so a fit holds G, this matrix and at most one more.
@@ -67,12 +67,22 @@ def closed_form(g: np.ndarray, lam: float, block: int = 2048) -> np.ndarray:
     if info == 0:
         a, info = lapack.spotri(a, lower=0, overwrite_c=1)
     if info != 0:
-        raise ValueError(f"EASE: X^T X + {lam} I is not positive definite (LAPACK info {info}); raise the lambda")
+        raise ValueError(f"X^T X + {lam} I is not positive definite (LAPACK info {info}); raise the lambda")
     for start in range(0, n, block):  # potri fills the upper triangle: mirror it, a block at a time
         end = min(start + block, n)
         a[start:end, :start] = a[:start, start:end].T
         upper = np.triu(a[start:end, start:end])
         a[start:end, start:end] = upper + np.triu(upper, 1).T
+    return a
+
+
+def closed_form(g: np.ndarray, lam: float, block: int = 2048) -> np.ndarray:
+    """B = I - P / diag(P) with P = (G + lambda I)^-1, float32; `g` is left unchanged."""
+    n = g.shape[0]
+    try:
+        a = regularized_inverse(g, lam, block)
+    except ValueError as exc:
+        raise ValueError(f"EASE: {exc}") from None
     diag = np.diag(a).copy()
     a /= -diag[None, :]  # column j divided by -P_jj
     a[np.diag_indices(n)] = 0.0
