@@ -37,15 +37,23 @@ class EASEConfig:
     seed: int = 0
 
 
-def memory_needed(n_items: int) -> int:
-    """Bytes of the dense float32 matrices a fit holds at once (X^T X, its inverse, B)."""
-    return 3 * n_items * n_items * 4
+def memory_needed(n_items: int, dense_matrices: int = 3) -> int:
+    """Bytes of the dense float32 n_items^2 matrices a fit holds at once (EASE: X^T X, its
+    inverse, B)."""
+    return dense_matrices * n_items * n_items * 4
+
+
+def refuse_large_catalogue(model: str, n_items: int, max_items: int, dense_matrices: int = 3) -> None:
+    """The size guard of the dense item-item models (EASE, SLIST): a clear refusal naming the
+    size and the memory, before any matrix is made."""
+    if n_items > max_items:
+        raise ValueError(f"{model} refuses a catalogue of {n_items:,} items (max_items is {max_items:,}): "
+                         f"its dense item-item matrices would need about "
+                         f"{memory_needed(n_items, dense_matrices) / 2**30:.1f} GiB")
 
 
 def check_catalogue(n_items: int, cfg: EASEConfig) -> None:
-    if n_items > cfg.max_items:
-        raise ValueError(f"EASE refuses a catalogue of {n_items:,} items (max_items is {cfg.max_items:,}): "
-                         f"its dense item-item matrices would need about {memory_needed(n_items) / 2**30:.1f} GiB")
+    refuse_large_catalogue("EASE", n_items, cfg.max_items)
 
 
 def gram(x: sp.csr_matrix) -> np.ndarray:

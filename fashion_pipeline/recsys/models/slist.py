@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from fashion_pipeline.recsys.models.ease import binary, gram, regularized_inverse
+from fashion_pipeline.recsys.models.ease import binary, gram, refuse_large_catalogue, regularized_inverse
 
 INF = math.inf
 
@@ -57,15 +57,11 @@ class SLISTConfig:
     seed: int = 0
 
 
-def memory_needed(n_items: int) -> int:
-    """Bytes of the dense float32 matrices a fit holds at once (X^T X, P, B and a block of work)."""
-    return 4 * n_items * n_items * 4
+DENSE_MATRICES = 4  # X^T X, P, B and a block of work, each n_items^2 float32
 
 
 def check_catalogue(n_items: int, cfg: SLISTConfig) -> None:
-    if n_items > cfg.max_items:
-        raise ValueError(f"SLIST refuses a catalogue of {n_items:,} items (max_items is {cfg.max_items:,}): "
-                         f"its dense item-item matrices would need about {memory_needed(n_items) / 2**30:.1f} GiB")
+    refuse_large_catalogue("SLIST", n_items, cfg.max_items, DENSE_MATRICES)
 
 
 def time_ordered(users: np.ndarray, items: np.ndarray, times: np.ndarray):
